@@ -1,0 +1,116 @@
+# fwc: GNU Makefile. `make` builds build/fwc; `make demo`, `make check`.
+# Generated lexer/parser go to build/ and are never committed.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   ?= build
+
+PKGS_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+PKGS_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Werror
+CFLAGS  ?= -O2 -g
+SAN     ?=
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Icompiler -Ibackends \
+             -Ianalyzer -I$(BUILD) $(PKGS_CFLAGS) -MMD -MP \
+             -DFWC_DATADIR='"$(PREFIX)/share/fwc"'
+LDLIBS  := $(PKGS_LIBS)
+
+LIB_SRC := $(wildcard compiler/*.c backends/*.c analyzer/*.c)
+LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))
+GEN_SRC := $(BUILD)/lexer.c $(BUILD)/parser.c
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
+           $(BUILD)/obj/lexer.o $(BUILD)/obj/parser.o
+MAIN_OBJ := $(BUILD)/obj/compiler/main.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
+            libcunit1-dev libbdd-dev libbpf-dev clang bpftool iptables \
+            nftables ipset iproute2
+
+.PHONY: all deps demo check check-asan unit golden errors kernel install \
+        clean bench
+all: $(BUILD)/fwc
+
+$(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Generated code: keep the warnings that matter, not lemon's style ones.
+$(BUILD)/obj/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icompiler -Igrammar -c -o $@ $<
+$(BUILD)/obj/parser.o: $(BUILD)/parser.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-but-set-variable \
+	  -Wno-missing-prototypes -Wno-sign-compare -Wno-implicit-fallthrough \
+	  -Igrammar -c -o $@ $<
+
+# lemon: a conflict is an error (lemon exits non-zero and we check it).
+$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
+	@mkdir -p $(BUILD)
+	cp grammar/parser.y $(BUILD)/parser.y
+	cd $(BUILD) && lemon -q -T/usr/share/lemon/lempar.c parser.y \
+	  || { echo "lemon: grammar has conflicts or errors" >&2; rm -f parser.c parser.h; exit 1; }
+
+$(BUILD)/lexer.c: grammar/lexer.re $(BUILD)/parser.h
+	@mkdir -p $(BUILD)
+	re2c -W -Werror --no-generation-date -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcunit
+
+deps:
+	@sh tests/deps.sh $(DEB_PKGS)
+
+demo: deps
+	$(MAKE) all
+	$(BUILD)/fwc compile -t nft examples/home-router.fw
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+golden: $(BUILD)/fwc
+	@sh tests/golden.sh
+
+errors: $(BUILD)/fwc
+	@sh tests/errors.sh
+
+kernel: $(BUILD)/fwc
+	@sh tests/kernel/load.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit golden errors kernel
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan CC=gcc \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  CFLAGS="-O1 -g" all
+	$(MAKE) BUILD=build-asan CC=gcc \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  CFLAGS="-O1 -g" unit golden errors kernel
+
+bench: $(BUILD)/fwc
+	sh bench/compile.sh
+
+install: $(BUILD)/fwc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fwc \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0755 $(BUILD)/fwc $(DESTDIR)$(PREFIX)/bin/fwc
+	install -m 0644 data/* $(DESTDIR)$(PREFIX)/share/fwc/
+	install -m 0644 docs/fwc.1 $(DESTDIR)$(PREFIX)/share/man/man1/fwc.1
+	install -m 0644 docs/fwc.fw.5 $(DESTDIR)$(PREFIX)/share/man/man5/fwc.fw.5
+
+clean:
+	rm -rf build build-asan tests/out
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

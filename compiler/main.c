@@ -1,0 +1,276 @@
+/*
+ * main.c: the fwc command line.
+ *
+ *   fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY
+ *
+ * Output goes to a temporary file next to FILE and is renamed into place
+ * only when everything succeeded: a failed run never leaves a half-written
+ * or stale-looking output.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "diag.h"
+#include "frontend.h"
+
+#ifndef FWC_VERSION
+#define FWC_VERSION "0.1.0"
+#endif
+#ifndef FWC_DATADIR
+#define FWC_DATADIR "/usr/local/share/fwc"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("usage: fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY\n"
+	      "       fwc --version | --help\n"
+	      "\n"
+	      "compile options:\n"
+	      "  -t, --target T        nft (default), iptables, ip6tables, ipset\n"
+	      "  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	      "      --dump=WHAT       print tokens, ast or ir instead of compiling\n"
+	      "      --services FILE   services database (default /etc/services)\n"
+	      "      --firewalld-dir D firewalld service XML directory (repeatable;\n"
+	      "                        default /etc/firewalld/services then\n"
+	      "                        /usr/lib/firewalld/services)\n"
+	      "      --datadir DIR     where the IANA registries are\n"
+	      "      --color=WHEN      auto (default), always, never\n"
+	      "\n"
+	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
+	      "             3 out of memory, 4 internal error\n", out);
+}
+
+/* --datadir, $FWC_DATADIR, the build tree (<exe>/../data), the install. */
+static const char *find_datadir(const char *opt)
+{
+	static char buf[PATH_MAX];
+	if (opt)
+		return opt;
+	const char *env = getenv("FWC_DATADIR");
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 16);
+	if (n > 0) {
+		buf[n] = '\0';
+		char *slash = strrchr(buf, '/');
+		if (slash) {
+			strcpy(slash, "/../data");
+			char probe[PATH_MAX + 40];
+			snprintf(probe, sizeof(probe), "%s/iana-registry-dates", buf);
+			if (access(probe, R_OK) == 0)
+				return buf;
+		}
+	}
+	return FWC_DATADIR;
+}
+
+enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET };
+
+static int write_output(const struct ir *ir, enum target t, FILE *f)
+{
+	switch (t) {
+	case T_NFT:
+		return nft_emit(f, ir);
+	case T_IPT4:
+		return ipt_emit(f, ir, 4);
+	case T_IPT6:
+		return ipt_emit(f, ir, 6);
+	case T_IPSET:
+		return ipset_emit(f, ir);
+	}
+	return -1;
+}
+
+static int finish(bool color)
+{
+	diag_print(stderr, color);
+	size_t e = diag_count(DIAG_ERROR);
+	if (e)
+		fprintf(stderr, "fwc: %zu error%s\n", e, e == 1 ? "" : "s");
+	return e ? FWC_EXIT_ERROR : FWC_EXIT_OK;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "dump", required_argument, NULL, 'D' },
+		{ "services", required_argument, NULL, 'S' },
+		{ "firewalld-dir", required_argument, NULL, 'F' },
+		{ "datadir", required_argument, NULL, 'd' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	enum target target = T_NFT;
+	const char *outpath = NULL, *datadir = NULL;
+	enum fwc_dump dump = DUMP_NONE;
+	const char *fwdirs[17];
+	size_t nfw = 0;
+	int colormode = -1;
+	struct fwc_opts o = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!strcmp(optarg, "nft"))
+				target = T_NFT;
+			else if (!strcmp(optarg, "iptables"))
+				target = T_IPT4;
+			else if (!strcmp(optarg, "ip6tables"))
+				target = T_IPT6;
+			else if (!strcmp(optarg, "ipset"))
+				target = T_IPSET;
+			else {
+				fprintf(stderr, "fwc: unknown target '%s' (nft, iptables, ip6tables, ipset)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'D':
+			if (!strcmp(optarg, "tokens"))
+				dump = DUMP_TOKENS;
+			else if (!strcmp(optarg, "ast"))
+				dump = DUMP_AST;
+			else if (!strcmp(optarg, "ir"))
+				dump = DUMP_IR;
+			else {
+				fprintf(stderr, "fwc: unknown dump '%s' (tokens, ast, ir)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			o.services_file = optarg;
+			break;
+		case 'F':
+			if (nfw >= 16) {
+				fputs("fwc: too many --firewalld-dir\n", stderr);
+				return FWC_EXIT_USAGE;
+			}
+			fwdirs[nfw++] = optarg;
+			break;
+		case 'd':
+			datadir = optarg;
+			break;
+		case 'C':
+			colormode = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? 0 : -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(optind < argc ? "fwc: compile takes one policy file\n"
+				    : "fwc: compile needs a policy file\n", stderr);
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+		return FWC_EXIT_USAGE;
+	}
+	fwdirs[nfw] = NULL;
+	if (nfw)
+		o.firewalld_dirs = fwdirs;
+	o.datadir = find_datadir(datadir);
+	bool color = colormode < 0 ? isatty(2) && getenv("NO_COLOR") == NULL : colormode;
+
+	FILE *dumpout = stdout;
+	struct ir *ir = frontend_compile(path, &o, dump, dumpout);
+	if (dump != DUMP_NONE || !ir) {
+		ir_free(ir);
+		return finish(color);
+	}
+	int rc;
+	if (!outpath) {
+		/* stdout: buffer the whole text first so an error writes nothing */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (!m)
+			die("out of memory");
+		rc = write_output(ir, target, m);
+		fclose(m);
+		if (rc == 0 && !diag_count(DIAG_ERROR)) {
+			if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+				die("write error on standard output: %s", strerror(errno));
+		}
+		free(buf);
+	} else {
+		char *tmp = xasprintf("%s.fwc-tmp.%ld", outpath, (long)getpid());
+		FILE *f = fopen(tmp, "w");
+		if (!f) {
+			fprintf(stderr, "fwc: cannot write '%s': %s\n", tmp, strerror(errno));
+			free(tmp);
+			ir_free(ir);
+			return FWC_EXIT_USAGE;
+		}
+		rc = write_output(ir, target, f);
+		bool werr = ferror(f) != 0;
+		if (fclose(f) != 0)
+			werr = true;
+		if (rc == 0 && !werr && !diag_count(DIAG_ERROR)) {
+			if (rename(tmp, outpath) != 0) {
+				fprintf(stderr, "fwc: cannot rename to '%s': %s\n", outpath,
+					strerror(errno));
+				unlink(tmp);
+				free(tmp);
+				ir_free(ir);
+				return FWC_EXIT_USAGE;
+			}
+		} else {
+			unlink(tmp);
+			if (werr) {
+				fprintf(stderr, "fwc: write error on '%s'\n", outpath);
+				free(tmp);
+				ir_free(ir);
+				return FWC_EXIT_USAGE;
+			}
+		}
+		free(tmp);
+	}
+	ir_free(ir);
+	return finish(color);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	int rc;
+	if (!strcmp(cmd, "compile"))
+		rc = cmd_compile(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("fwc %s\n", FWC_VERSION);
+		rc = FWC_EXIT_OK;
+	} else if (!strcmp(cmd, "--help") || !strcmp(cmd, "help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		rc = FWC_EXIT_OK;
+	} else {
+		fprintf(stderr, "fwc: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = FWC_EXIT_USAGE;
+	}
+	diag_free_all();
+	src_free_all();
+	return rc;
+}
