@@ -927,6 +927,7 @@ struct palt {
 	bool icmp;          /* "icmp": proto 1 for v4, 58 for v6 */
 	struct iset dports, sports;
 	bool has_dports, has_sports;
+	bool plain_reject;  /* the non-TCP part of "reject with tcp-reset" */
 };
 
 /* Everything a rule says, resolved, before it is split per family. */
@@ -1765,6 +1766,10 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 		if (!lr->has_alts) {
 			lr->has_alts = true;
 			push_alt(lr, 6);
+			/* "reject with tcp-reset" alone: TCP gets a reset,
+			 * everything else the default ICMP error */
+			if (act == ACT_REJECT)
+				push_alt(lr, -1)->plain_reject = true;
 		} else {
 			bool any = false;
 			for (size_t i = 0; i < lr->nalts; i++) {
@@ -1772,7 +1777,7 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 					any = true;
 				else if (lr->alts[i].proto != -2) {
 					if (act == ACT_REJECT)
-						lr->alts[i].proto = -3;  /* default reject */
+						lr->alts[i].plain_reject = true;
 					else
 						lr->alts[i].proto = -2;
 				}
@@ -2013,11 +2018,8 @@ static void emit_rules(struct fe *fe, struct lrule *lr, struct ir_chain *into,
 			a->log_prefix = lr->log_prefix;
 			a->log_level = lr->log_level;
 			a->reject_with = lr->reject_with;
-			if (a->kind == ACT_REJECT && p && p->proto == -3)
-				a->reject_with = NULL;   /* non-tcp part of a split */
-			else if (a->kind == ACT_REJECT && lr->reject_with &&
-				 !strcmp(lr->reject_with, "tcp-reset") && p && p->proto == -3)
-				a->reject_with = NULL;
+			if (a->kind == ACT_REJECT && p && p->plain_reject)
+				a->reject_with = NULL;   /* non-TCP part */
 			a->has_addr = lr->has_nat_addr;
 			a->addr = lr->nat_addr;
 			a->port_lo = lr->port_lo;

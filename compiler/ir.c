@@ -30,6 +30,13 @@ void ir_free(struct ir *ir)
 		}
 		free(c->rules);
 	}
+	for (size_t i = 0; i < ir->nmgmt; i++) {
+		struct ir_rule *r = ir->mgmt[i];
+		for (size_t k = 0; k < r->nm; k++)
+			match_release(&r->m[k]);
+		free(r->m);
+	}
+	free(ir->mgmt);
 	for (size_t i = 0; i < ir->nsets; i++)
 		iset_release(&ir->sets[i]->elems);
 	free(ir->chains);
