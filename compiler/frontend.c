@@ -822,6 +822,24 @@ static struct sym *zone_ref(struct fe *fe, const struct ast_val *v)
 /* ------------------------------------------------------------------ */
 /* step 2: declare                                                     */
 
+/* Base chains are named after their hook ("input", "nat-prerouting"),
+ * zone dispatch chains "HOOK-ZONE" (checked when they are made). */
+static bool chain_name_reserved(const char *n)
+{
+	for (int h = 0; h < HOOK_MAX; h++) {
+		if (!strcmp(n, hook_name((enum fwc_hook)h)))
+			return true;
+		for (int t = 0; t < TBL_MAX; t++) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%s-%s", table_name((enum fwc_table)t),
+				 hook_name((enum fwc_hook)h));
+			if (!strcmp(n, buf))
+				return true;
+		}
+	}
+	return !strncmp(n, "fwc", 3);
+}
+
 static void declare(struct fe *fe, struct ast_stmt *head)
 {
 	static const struct {
@@ -856,10 +874,17 @@ static void declare(struct fe *fe, struct ast_stmt *head)
 			sym_add(fe, SYM_ZONE, s->name, &s->name_loc, s);
 			break;
 		case ST_BLOCK:
+			if (s->name && chain_name_reserved(s->name)) {
+				diag_error(&s->name_loc, "chain name '%s' is reserved for fwc's own chains",
+					   s->name);
+				break;
+			}
 			if (s->name) {
 				struct sym *c = sym_add(fe, SYM_CHAIN, s->name, &s->name_loc, s);
-				if (c)
+				if (c) {
 					c->chain = ir_chain_add(fe->ir, s->name, s->table, HOOK_NONE);
+					c->chain->loc = s->name_loc;
+				}
 			}
 			break;
 		default:
