@@ -79,13 +79,13 @@ unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 golden: $(BUILD)/fwc
-	@sh tests/golden.sh
+	@FWC=$(BUILD)/fwc sh tests/golden.sh
 
 errors: $(BUILD)/fwc
-	@sh tests/errors.sh
+	@FWC=$(BUILD)/fwc sh tests/errors.sh
 
 kernel: $(BUILD)/fwc
-	@sh tests/kernel/load.sh
+	@FWC=$(BUILD)/fwc sh tests/kernel/load.sh
 
 check: deps
 	$(MAKE) all

@@ -865,6 +865,10 @@ static void declare(struct fe *fe, struct ast_stmt *head)
 			sym_add(fe, SYM_DEFINE, s->name, &s->name_loc, s);
 			break;
 		case ST_SET:
+			if (!strncmp(s->name, "fwc", 3)) {
+				diag_error(&s->name_loc, "set names starting with 'fwc' are reserved");
+				break;
+			}
 			sym_add(fe, SYM_SET, s->name, &s->name_loc, s);
 			break;
 		case ST_SERVICE:
