@@ -232,9 +232,17 @@ static struct ast_stmt *load_all(struct fe *fe, const char *path)
 		for (const struct srcfile *f = from; f;
 		     f = f->included_from.file) {
 			if (same_file(f->path, p)) {
-				struct diag *d = diag_error(&s->path_loc,
-					"include cycle: '%s' includes itself", p);
-				(void)d;
+				/* name the whole loop: a.fw -> b.fw -> a.fw */
+				char *chain = xstrdup(p);
+				for (const struct srcfile *g = from; g; g = g->included_from.file) {
+					char *n = xasprintf("%s -> %s", g->path, chain);
+					free(chain);
+					chain = n;
+					if (g == f)
+						break;
+				}
+				diag_error(&s->path_loc, "include cycle: %s", chain);
+				free(chain);
 				cycle = true;
 				break;
 			}
