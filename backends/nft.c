@@ -75,7 +75,8 @@ static void set_name(char *buf, size_t n, const struct ir_set *s)
 	snprintf(buf, n, "%s_v%d", s->name, s->family);
 }
 
-static void limit_name(char *buf, size_t n, const struct ir_match *m, int fam)
+static void limit_name(char *buf, size_t n, const struct ir_match *m, int fam,
+		       size_t rule_id)
 {
 	/* one bucket per policy rule and family: iptables keeps hashlimit
 	 * tables per family, and both backends must count alike */
@@ -85,7 +86,8 @@ static void limit_name(char *buf, size_t n, const struct ir_match *m, int fam)
 		else
 			snprintf(buf, n, "fwc_rate_%u_v%d", m->n1, fam);
 	} else {
-		snprintf(buf, n, "fwc_conn_%u_v%d", m->n2, fam);
+		/* per IR rule, as iptables' connlimit counts per rule */
+		snprintf(buf, n, "fwc_conn_%zu", rule_id);
 	}
 }
 
@@ -223,7 +225,7 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			continue;
 		case M_LIMIT:
 			SEP();
-			limit_name(buf, sizeof(buf), m, fam);
+			limit_name(buf, sizeof(buf), m, fam, r->id);
 			if (m->per == PER_NONE)
 				fprintf(out, "limit name \"%s\"", buf);
 			else
@@ -236,7 +238,7 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			if (m->per == PER_NONE) {
 				fprintf(out, "ct count %u", m->n1);
 			} else {
-				limit_name(buf, sizeof(buf), m, fam);
+				limit_name(buf, sizeof(buf), m, fam, r->id);
 				fprintf(out, "add @%s { %s %s ct count %u }", buf, fam_kw(fam),
 					m->per == PER_SOURCE ? "saddr" : "daddr", m->n1);
 			}
@@ -366,8 +368,10 @@ static const char *base_prio(const struct ir_chain *c)
 	case TBL_MANGLE:
 		return "mangle";
 	case TBL_NAT:
-		return c->hook == HOOK_PREROUTING || c->hook == HOOK_OUTPUT ? "dstnat"
-									 : "srcnat";
+		/* nft 1.0.6 knows dstnat/srcnat only for pre/postrouting */
+		return c->hook == HOOK_PREROUTING ? "dstnat" :
+		       c->hook == HOOK_POSTROUTING ? "srcnat" :
+		       c->hook == HOOK_OUTPUT ? "-100" : "100";
 	default:
 		return "filter";
 	}
@@ -388,9 +392,10 @@ static void put_objects(FILE *out, const struct ir *ir)
 				const struct ir_match *m = &r->m[mi];
 				if (m->kind != M_LIMIT && !(m->kind == M_CONNLIMIT && m->per))
 					continue;
-				uint32_t id = m->kind == M_LIMIT ? m->n1 : m->n2;
+				size_t id = m->kind == M_LIMIT ? m->n1 : r->id;
 				int fi = r->family == 6 ? 2 : r->family == 4 ? 1 : 0;
-				size_t slot = (size_t)id * 3 + (size_t)fi;
+				size_t slot = ((size_t)id * 3 + (size_t)fi) * 2 +
+					      (m->kind == M_CONNLIMIT);
 				if (slot >= cap) {
 					size_t nc = (slot + 1) * 2;
 					seen = xrealloc(seen, nc);
@@ -400,7 +405,7 @@ static void put_objects(FILE *out, const struct ir *ir)
 				if (seen[slot])
 					continue;
 				seen[slot] = 1;
-				limit_name(buf, sizeof(buf), m, r->family);
+				limit_name(buf, sizeof(buf), m, r->family, r->id);
 				if (m->kind == M_LIMIT && m->per == PER_NONE) {
 					fprintf(out, "\tlimit %s {\n\t\trate %u/%s burst %u packets\n\t}\n",
 						buf, m->rate, rate_unit_name(m->unit), m->burst);

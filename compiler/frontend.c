@@ -1083,11 +1083,14 @@ static const char *canon_reject(const char *w)
 {
 	static const char *const ok[] = {
 		"tcp-reset", "port-unreachable", "host-unreachable",
-		"net-unreachable", "admin-prohibited", "no-route", NULL,
+		"admin-prohibited", "no-route", NULL,
 	};
 	for (size_t i = 0; ok[i]; i++)
 		if (!strcmp(w, ok[i]))
 			return ok[i];
+	/* ICMP's name for what ICMPv6 calls no route */
+	if (!strcmp(w, "net-unreachable"))
+		return "no-route";
 	return NULL;
 }
 

@@ -442,6 +442,18 @@ void ir_dump(FILE *out, const struct ir *ir)
 		}
 		fputc('\n', out);
 	}
+	for (size_t i = 0; i < ir->nmgmt; i++) {
+		const struct ir_rule *r = ir->mgmt[i];
+		loc_short(&r->loc, buf, sizeof(buf));
+		fprintf(out, "management %s:", buf);
+		if (r->family)
+			fprintf(out, " ip%s", r->family == 6 ? "6" : "");
+		for (size_t k = 0; k < r->nm; k++) {
+			fputc(' ', out);
+			ir_match_dump(out, &r->m[k], r->family);
+		}
+		fputc('\n', out);
+	}
 	int table = -1;
 	for (size_t i = 0; i < ir->nchains; i++) {
 		const struct ir_chain *c = ir->chains[i];
