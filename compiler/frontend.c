@@ -397,6 +397,7 @@ static bool eval_val(struct fe *fe, const struct ast_val *v, struct aspec *out,
 			} else if (sub.is_set || sub.neg) {
 				if (sub.is_set) {
 					any_set = true;
+					aspec_release(out);
 					*out = sub;   /* moved; isets are empty */
 					out->loc = v->loc;
 					continue;
@@ -1442,6 +1443,13 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 				ok = false;
 				break;
 			}
+			for (size_t i = 0; i < lr->nalts; i++)
+				if (lr->alts[i].icmp) {
+					diag_error(&t->loc, "'proto' cannot be combined with 'icmp'");
+					ok = false;
+				}
+			if (!ok)
+				break;
 			if (lr->has_alts) {
 				/* narrow the service's protocols */
 				bool any = false;
@@ -1740,6 +1748,17 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 			}
 		}
 	}
+	/* named sets per direction: checked once here, not per family */
+	for (int dir = 0; dir < 2; dir++) {
+		struct aspec *v = dir ? lr->dst : lr->src;
+		size_t n = dir ? lr->ndst : lr->nsrc, sets = 0;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].is_set && ++sets == 9) {
+				diag_error(&v[i].loc, "at most 8 named sets per %s in one rule",
+					   dir ? "destination" : "source");
+				ok = false;
+			}
+	}
 	/* ports, now that protocols are known */
 	for (const struct ast_term *t = terms; t; t = t->next) {
 		if (t->kind != TM_SPORT && t->kind != TM_DPORT)
@@ -1865,10 +1884,10 @@ static bool fam_addr(struct aspec *v, size_t n, int fam, struct famaddr *out,
 				*culprit = a;
 				return false;
 			}
-			if (out->nsets < 8) {
-				out->negs[out->nsets] = a->neg;
-				out->sets[out->nsets++] = s;
-			}
+			if (out->nsets >= 8)
+				BUG("more than 8 sets passed lower_terms");
+			out->negs[out->nsets] = a->neg;
+			out->sets[out->nsets++] = s;
 			continue;
 		}
 		struct iset *l = fam == 4 ? &a->v4 : &a->v6;
@@ -2035,7 +2054,7 @@ static void emit_rules(struct fe *fe, struct lrule *lr, struct ir_chain *into,
 					m = ir_match_add(r, M_ICMP_TYPE);
 					m->icmp_type = ty;
 				}
-				if (lr->has_tcpflags && m->proto == 6) {
+				if (lr->has_tcpflags && p->proto == 6 && !p->icmp) {
 					m = ir_match_add(r, M_TCPFLAGS);
 					m->value = (uint32_t)lr->tcpflags_val;
 					m->mask = (uint32_t)lr->tcpflags_mask;

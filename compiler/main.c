@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -71,6 +72,15 @@ static const char *find_datadir(const char *opt)
 }
 
 enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET };
+
+/* True when -o names a regular file or nothing yet. */
+static bool is_regular_target(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return true;
+	return S_ISREG(st.st_mode);
+}
 
 static int write_output(const struct ir *ir, enum target t, FILE *f)
 {
@@ -210,6 +220,27 @@ static int cmd_compile(int argc, char **argv)
 		if (rc == 0 && !diag_count(DIAG_ERROR)) {
 			if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
 				die("write error on standard output: %s", strerror(errno));
+		}
+		free(buf);
+	} else if (!is_regular_target(outpath)) {
+		/* a device or pipe (-o /dev/null, a FIFO): renaming a file over
+		 * it would replace it, so write to it directly, all or nothing */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (!m)
+			die("out of memory");
+		rc = write_output(ir, target, m);
+		fclose(m);
+		if (rc == 0 && !diag_count(DIAG_ERROR)) {
+			FILE *f = fopen(outpath, "w");
+			if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+				fprintf(stderr, "fwc: cannot write '%s': %s\n", outpath,
+					strerror(errno));
+				free(buf);
+				ir_free(ir);
+				return FWC_EXIT_USAGE;
+			}
 		}
 		free(buf);
 	} else {
