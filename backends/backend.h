@@ -11,6 +11,10 @@
 
 #include "ir.h"
 
+/* For the kernel referee: every rule's comment ends in " #ID" (its IR
+ * rule id) and nft rules get a counter, so hits map back to IR rules. */
+extern bool backend_rule_ids;
+
 /* nft: one `table inet fwc`, replaced atomically in one transaction. */
 int nft_emit(FILE *out, const struct ir *ir);
 /* iptables-restore (family 4) or ip6tables-restore (family 6) text. */

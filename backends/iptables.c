@@ -363,11 +363,14 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 	const struct ir_action *a = &r->act;
 	char buf[80];
 	if (r->origin)
-		fprintf(f, " -m comment --comment \"fwc: %s\"", r->origin);
+		fprintf(f, " -m comment --comment \"fwc: %s", r->origin);
 	else {
 		loc_short(&r->loc, buf, sizeof(buf));
-		fprintf(f, " -m comment --comment \"%s\"", buf);
+		fprintf(f, " -m comment --comment \"%s", buf);
 	}
+	if (backend_rule_ids)
+		fprintf(f, " #%zu", r->id);
+	fputc('"', f);
 	switch (a->kind) {
 	case ACT_ACCEPT: fputs(" -j ACCEPT", f); break;
 	case ACT_DROP: fputs(" -j DROP", f); break;

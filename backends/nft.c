@@ -16,6 +16,8 @@
 #include "diag.h"
 #include "services.h"
 
+bool backend_rule_ids;
+
 static const char *fam_kw(int fam)
 {
 	return fam == 6 ? "ip6" : "ip";
@@ -340,12 +342,17 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		fputs("notrack", out);
 		break;
 	}
+	if (backend_rule_ids)
+		fprintf(out, " counter");
 	if (r->origin)
-		fprintf(out, " comment \"fwc: %s\"", r->origin);
+		fprintf(out, " comment \"fwc: %s", r->origin);
 	else {
 		loc_short(&r->loc, buf, sizeof(buf));
-		fprintf(out, " comment \"%s\"", buf);
+		fprintf(out, " comment \"%s", buf);
 	}
+	if (backend_rule_ids)
+		fprintf(out, " #%zu", r->id);
+	fputc('"', out);
 	fputc('\n', out);
 #undef SEP
 	return 0;

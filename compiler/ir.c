@@ -297,7 +297,6 @@ static void dump_bits(FILE *out, uint32_t bits, const char *(*name)(uint32_t))
 		}
 }
 
-void ir_match_dump(FILE *out, const struct ir_match *m, int family);
 void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 {
 	const char *neg = m->neg ? "!= " : "";
@@ -381,7 +380,6 @@ void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 	(void)family;
 }
 
-void ir_action_dump(FILE *out, const struct ir_rule *r);
 void ir_action_dump(FILE *out, const struct ir_rule *r)
 {
 	const struct ir_action *a = &r->act;

@@ -165,5 +165,8 @@ int icmp_type_by_name(int family, const char *name);
 const char *icmp_type_name(int family, int type);
 
 void ir_dump(FILE *out, const struct ir *ir);
+/* One match / one action in the dump's words (also used by trace). */
+void ir_match_dump(FILE *out, const struct ir_match *m, int family);
+void ir_action_dump(FILE *out, const struct ir_rule *r);
 
 #endif

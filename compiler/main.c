@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
+#include "trace.h"
 
 #ifndef FWC_VERSION
 #define FWC_VERSION "0.1.0"
@@ -30,6 +32,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY\n"
+	      "       fwc trace [options] POLICY PACKET...\n"
 	      "       fwc --version | --help\n"
 	      "\n"
 	      "compile options:\n"
@@ -42,6 +45,17 @@ static void usage(FILE *out)
 	      "                        /usr/lib/firewalld/services)\n"
 	      "      --datadir DIR     where the IANA registries are\n"
 	      "      --color=WHEN      auto (default), always, never\n"
+	      "      --rule-ids        end each rule's comment with #ID (its IR rule)\n"
+	      "                        and count hits in nft (for the kernel referee)\n"
+	      "\n"
+	      "trace options (fwc trace [options] POLICY PACKET...):\n"
+	      "  PACKET                e.g. 'tcp 198.51.100.7:40000 -> 192.0.2.1:22 in eth0'\n"
+	      "      --packets FILE    read packets from FILE, one a line ('-': stdin)\n"
+	      "      --format F        text (default) or json (one object a line)\n"
+	      "      --assume K=V      rate=under|over, recent=hit|miss, nth=hit|miss,\n"
+	      "                        unknown=match|nomatch (defaults: under, miss,\n"
+	      "                        miss, match)\n"
+	      "      --services, --firewalld-dir, --datadir as for compile\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
 	      "             3 out of memory, 4 internal error\n", out);
@@ -116,6 +130,7 @@ static int cmd_compile(int argc, char **argv)
 		{ "firewalld-dir", required_argument, NULL, 'F' },
 		{ "datadir", required_argument, NULL, 'd' },
 		{ "color", required_argument, NULL, 'C' },
+		{ "rule-ids", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -175,6 +190,9 @@ static int cmd_compile(int argc, char **argv)
 			break;
 		case 'C':
 			colormode = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? 0 : -1;
+			break;
+		case 'R':
+			backend_rule_ids = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -280,6 +298,175 @@ static int cmd_compile(int argc, char **argv)
 	return finish(color);
 }
 
+static int parse_assume(const char *kv, struct trace_opts *o)
+{
+	static const struct {
+		const char *text;
+		size_t off;
+		enum assume v;
+	} t[] = {
+		{ "rate=under", offsetof(struct trace_opts, rate), ASSUME_MATCH },
+		{ "rate=over", offsetof(struct trace_opts, rate), ASSUME_NOMATCH },
+		{ "recent=hit", offsetof(struct trace_opts, recent), ASSUME_MATCH },
+		{ "recent=miss", offsetof(struct trace_opts, recent), ASSUME_NOMATCH },
+		{ "nth=hit", offsetof(struct trace_opts, nth), ASSUME_MATCH },
+		{ "nth=miss", offsetof(struct trace_opts, nth), ASSUME_NOMATCH },
+		{ "unknown=match", offsetof(struct trace_opts, unknown), ASSUME_MATCH },
+		{ "unknown=nomatch", offsetof(struct trace_opts, unknown), ASSUME_NOMATCH },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(kv, t[i].text)) {
+			*(enum assume *)((char *)o + t[i].off) = t[i].v;
+			return 0;
+		}
+	fprintf(stderr, "fwc: unknown assumption '%s' (rate=under|over, recent=hit|miss, "
+		"nth=hit|miss, unknown=match|nomatch)\n", kv);
+	return -1;
+}
+
+/* One packet: parse, trace, print. Returns 0, or 1 for a bad packet. */
+static int trace_one(const struct ir *ir, const char *text, const char *where,
+		     const struct trace_opts *o, bool json)
+{
+	struct packet p;
+	char err[200];
+	size_t eo, el;
+	if (packet_parse(text, &p, err, sizeof(err), &eo, &el) < 0) {
+		fprintf(stderr, "%s%serror: bad packet: %s\n%s\n", where ? where : "",
+			where ? ": " : "fwc: ", err, text);
+		for (size_t i = 0; i < eo; i++)
+			fputc(text[i] == '\t' ? '\t' : ' ', stderr);
+		for (size_t i = 0; i < el; i++)
+			fputc('^', stderr);
+		fputc('\n', stderr);
+		return 1;
+	}
+	struct trace_result res;
+	trace_packet(ir, &p, o, &res);
+	if (json)
+		trace_print_json(stdout, &p, &res, o);
+	else
+		trace_print_text(stdout, &p, &res, o);
+	trace_result_release(&res);
+	return 0;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "packets", required_argument, NULL, 'P' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "assume", required_argument, NULL, 'A' },
+		{ "services", required_argument, NULL, 'S' },
+		{ "firewalld-dir", required_argument, NULL, 'F' },
+		{ "datadir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH };
+	struct fwc_opts o = { 0 };
+	const char *fwdirs[17], *packets = NULL, *datadir = NULL;
+	size_t nfw = 0;
+	bool json = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			packets = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "text")) {
+				fprintf(stderr, "fwc: unknown format '%s' (text, json)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'A':
+			if (parse_assume(optarg, &to) < 0)
+				return FWC_EXIT_USAGE;
+			break;
+		case 'S':
+			o.services_file = optarg;
+			break;
+		case 'F':
+			if (nfw >= 16) {
+				fputs("fwc: too many --firewalld-dir\n", stderr);
+				return FWC_EXIT_USAGE;
+			}
+			fwdirs[nfw++] = optarg;
+			break;
+		case 'd':
+			datadir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("fwc: trace needs a policy file and packets\n", stderr);
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (optind == argc - 1 && !packets) {
+		fputs("fwc: trace needs at least one packet (or --packets FILE)\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+		return FWC_EXIT_USAGE;
+	}
+	fwdirs[nfw] = NULL;
+	if (nfw)
+		o.firewalld_dirs = fwdirs;
+	o.datadir = find_datadir(datadir);
+	bool color = isatty(2) && getenv("NO_COLOR") == NULL;
+	struct ir *ir = frontend_compile(path, &o, DUMP_NONE, NULL);
+	if (!ir)
+		return finish(color);
+	int bad = 0;
+	for (int i = optind + 1; i < argc; i++)
+		bad |= trace_one(ir, argv[i], NULL, &to, json);
+	if (packets) {
+		FILE *f = strcmp(packets, "-") ? fopen(packets, "r") : stdin;
+		if (!f) {
+			fprintf(stderr, "fwc: cannot read '%s': %s\n", packets, strerror(errno));
+			ir_free(ir);
+			return FWC_EXIT_USAGE;
+		}
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		unsigned lineno = 0;
+		while ((len = getline(&line, &cap, f)) >= 0) {
+			lineno++;
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = '\0';
+			const char *s = line;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (!*s || *s == '#')
+				continue;
+			char where[PATH_MAX + 32];
+			snprintf(where, sizeof(where), "%s:%u", packets, lineno);
+			bad |= trace_one(ir, line, where, &to, json);
+		}
+		free(line);
+		if (f != stdin)
+			fclose(f);
+	}
+	fflush(stdout);
+	ir_free(ir);
+	int rc = finish(color);
+	return rc ? rc : bad ? FWC_EXIT_ERROR : FWC_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -290,6 +477,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (!strcmp(cmd, "compile"))
 		rc = cmd_compile(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "trace"))
+		rc = cmd_trace(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("fwc %s\n", FWC_VERSION);
 		rc = FWC_EXIT_OK;
