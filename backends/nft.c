@@ -261,6 +261,10 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 	}
 	const struct ir_action *a = &r->act;
 	char buf[80];
+	if (backend_rule_ids) {
+		SEP();
+		fputs("counter", out);
+	}
 	SEP();
 	switch (a->kind) {
 	case ACT_ACCEPT:
@@ -342,8 +346,6 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		fputs("notrack", out);
 		break;
 	}
-	if (backend_rule_ids)
-		fprintf(out, " counter");
 	if (r->origin)
 		fprintf(out, " comment \"fwc: %s", r->origin);
 	else {
@@ -496,7 +498,7 @@ int nft_emit(FILE *out, const struct ir *ir)
 				base_type(c), hook_name(c->hook), base_prio(c),
 				act_name(c->policy));
 		for (size_t j = 0; j < c->n; j++) {
-			if (is_dispatch(c->rules[j])) {
+			if (is_dispatch(c->rules[j]) && !backend_rule_ids) {
 				j = put_vmap(out, c, j) - 1;
 				continue;
 			}

@@ -1,0 +1,518 @@
+/*
+ * referee.c: the kernel as referee for fwc trace.
+ *
+ *   referee -b nft|iptables -f FWNS -p eth0=NS:IF [-p ...] POLICY PACKETS
+ *
+ * For every packet in PACKETS (one a line, fwc trace syntax) it predicts
+ * the IR rules the packet hits with the simulator, then sends the packet
+ * for real and reads which rules' counters moved in the firewall
+ * namespace, where the policy was loaded with `fwc compile --rule-ids`
+ * (each rule's comment ends in "#ID"). The two sets must be equal.
+ *
+ * Packets that come "in IF" are sent as Ethernet frames from the peer end
+ * of IF's veth (AF_PACKET), so any source address and any TCP flag can be
+ * set; packets with only "out IF" are sent from a raw socket inside the
+ * firewall namespace (output path, uid 0). Conntrack is flushed before
+ * each packet so every packet is the first of its connection.
+ *
+ * Prints one line per mismatch with both sides, and
+ * "referee: N passed, M failed".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "frontend.h"
+#include "trace.h"
+
+#define MAXPEERS 8
+
+struct peer {
+	char fwif[16];          /* the firewall's interface */
+	char ns[64], pif[16];   /* the namespace and interface at the far end */
+	int sock;               /* AF_PACKET, bound to pif */
+	int ifindex;
+	unsigned char pmac[6], fwmac[6];
+};
+
+static struct peer peers[MAXPEERS];
+static int npeers;
+static const char *fwns;
+static const char *backend = "nft";
+static int raw4 = -1, raw6 = -1, ctnl = -1;
+static bool verbose;
+
+static int enter_ns(const char *ns)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "referee: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	int rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	if (rc < 0)
+		fprintf(stderr, "referee: setns %s: %s\n", ns, strerror(errno));
+	return rc;
+}
+
+static int get_mac(int sock, const char *ifname, unsigned char mac[6], int *ifindex)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	size_t l = strlen(ifname);
+	if (l >= sizeof(ifr.ifr_name))
+		return -1;
+	memcpy(ifr.ifr_name, ifname, l + 1);
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0)
+		return -1;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ifindex) {
+		if (ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
+			return -1;
+		*ifindex = ifr.ifr_ifindex;
+	}
+	return 0;
+}
+
+static int setup_sockets(void)
+{
+	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return -1;
+	for (int i = 0; i < npeers; i++) {
+		struct peer *p = &peers[i];
+		if (enter_ns(p->ns) < 0)
+			return -1;
+		p->sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+		if (p->sock < 0 || get_mac(p->sock, p->pif, p->pmac, &p->ifindex) < 0) {
+			fprintf(stderr, "referee: %s:%s: %s\n", p->ns, p->pif, strerror(errno));
+			return -1;
+		}
+	}
+	if (enter_ns(fwns) < 0)
+		return -1;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	for (int i = 0; i < npeers; i++)
+		if (get_mac(s, peers[i].fwif, peers[i].fwmac, NULL) < 0) {
+			fprintf(stderr, "referee: %s:%s: %s\n", fwns, peers[i].fwif, strerror(errno));
+			return -1;
+		}
+	close(s);
+	raw4 = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+	ctnl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (raw4 < 0 || raw6 < 0 || ctnl < 0) {
+		fprintf(stderr, "referee: sockets in %s: %s\n", fwns, strerror(errno));
+		return -1;
+	}
+	if (setns(orig, CLONE_NEWNET) < 0)
+		return -1;
+	close(orig);
+	return 0;
+}
+
+/* Flush the conntrack table of the firewall namespace (ctnetlink). */
+static void ct_flush(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+	} req;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.nf.nfgen_family = AF_UNSPEC;
+	req.nf.version = NFNETLINK_V0;
+	if (send(ctnl, &req, sizeof(req), 0) < 0)
+		return;
+	char buf[256];
+	(void)recv(ctnl, buf, sizeof(buf), 0);
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static void put_addr(unsigned char *dst, int family, u128 a)
+{
+	int n = family == 4 ? 4 : 16;
+	for (int i = n - 1; i >= 0; i--) {
+		dst[i] = (unsigned char)(a & 0xff);
+		a >>= 8;
+	}
+}
+
+/* Build the L3 packet; returns its length. */
+static size_t build(const struct packet *p, unsigned char *buf, unsigned seq)
+{
+	unsigned char l4[64];
+	size_t l4len = 0;
+	memset(l4, 0, sizeof(l4));
+	switch (p->proto) {
+	case 6:
+		l4[0] = (unsigned char)(p->sport >> 8); l4[1] = (unsigned char)p->sport;
+		l4[2] = (unsigned char)(p->dport >> 8); l4[3] = (unsigned char)p->dport;
+		l4[4] = (unsigned char)(seq >> 24); l4[5] = (unsigned char)(seq >> 16);
+		l4[6] = (unsigned char)(seq >> 8); l4[7] = (unsigned char)seq;
+		l4[12] = 5 << 4;
+		l4[13] = (unsigned char)p->tcpflags;
+		l4[14] = 0xfa; l4[15] = 0xf0;
+		l4len = 20;
+		break;
+	case 17:
+	case 136:
+		l4[0] = (unsigned char)(p->sport >> 8); l4[1] = (unsigned char)p->sport;
+		l4[2] = (unsigned char)(p->dport >> 8); l4[3] = (unsigned char)p->dport;
+		memcpy(l4 + 8, "fwc-referee", 11);
+		l4len = 19;
+		l4[4] = 0; l4[5] = (unsigned char)l4len;
+		break;
+	case 1:
+	case 58:
+		l4[0] = (unsigned char)p->icmp_type;
+		l4[1] = (unsigned char)(p->icmp_code < 0 ? 0 : p->icmp_code);
+		l4[4] = (unsigned char)(seq >> 8); l4[5] = (unsigned char)seq;   /* id */
+		l4[7] = 1;
+		memcpy(l4 + 8, "fwc-referee", 11);
+		l4len = 19;
+		break;
+	default:
+		memcpy(l4, "fwc-referee", 11);
+		l4len = 11;
+		break;
+	}
+	if (p->family == 4) {
+		unsigned char *ip = buf;
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		size_t tot = 20 + l4len;
+		ip[2] = (unsigned char)(tot >> 8); ip[3] = (unsigned char)tot;
+		ip[4] = (unsigned char)(seq >> 8); ip[5] = (unsigned char)seq;
+		ip[8] = 64;
+		ip[9] = (unsigned char)p->proto;
+		put_addr(ip + 12, 4, p->saddr);
+		put_addr(ip + 16, 4, p->daddr);
+		uint16_t c = csum_fold(csum_add(0, ip, 20));
+		ip[10] = (unsigned char)(c >> 8); ip[11] = (unsigned char)c;
+		if (p->proto == 6 || p->proto == 17 || p->proto == 136) {
+			unsigned char ph[12];
+			memcpy(ph, ip + 12, 8);
+			ph[8] = 0; ph[9] = (unsigned char)p->proto;
+			ph[10] = (unsigned char)(l4len >> 8); ph[11] = (unsigned char)l4len;
+			c = csum_fold(csum_add(csum_add(0, ph, 12), l4, l4len));
+			int off = p->proto == 6 ? 16 : 6;
+			if (p->proto == 17 && c == 0)
+				c = 0xffff;
+			l4[off] = (unsigned char)(c >> 8); l4[off + 1] = (unsigned char)c;
+		} else if (p->proto == 1) {
+			c = csum_fold(csum_add(0, l4, l4len));
+			l4[2] = (unsigned char)(c >> 8); l4[3] = (unsigned char)c;
+		}
+		memcpy(buf + 20, l4, l4len);
+		return 20 + l4len;
+	}
+	unsigned char *ip = buf;
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	ip[4] = (unsigned char)(l4len >> 8); ip[5] = (unsigned char)l4len;
+	ip[6] = (unsigned char)p->proto;
+	ip[7] = 64;
+	put_addr(ip + 8, 6, p->saddr);
+	put_addr(ip + 24, 6, p->daddr);
+	if (p->proto == 6 || p->proto == 17 || p->proto == 58 || p->proto == 136) {
+		unsigned char ph[40];
+		memcpy(ph, ip + 8, 32);
+		memset(ph + 32, 0, 8);
+		ph[34] = (unsigned char)(l4len >> 8); ph[35] = (unsigned char)l4len;
+		ph[39] = (unsigned char)p->proto;
+		uint16_t c = csum_fold(csum_add(csum_add(0, ph, 40), l4, l4len));
+		int off = p->proto == 6 ? 16 : p->proto == 58 ? 2 : 6;
+		if (p->proto == 17 && c == 0)
+			c = 0xffff;
+		l4[off] = (unsigned char)(c >> 8); l4[off + 1] = (unsigned char)c;
+	}
+	memcpy(buf + 40, l4, l4len);
+	return 40 + l4len;
+}
+
+static int send_packet(const struct packet *p, unsigned seq)
+{
+	unsigned char frame[256];
+	if (p->iif[0]) {
+		struct peer *pe = NULL;
+		for (int i = 0; i < npeers; i++)
+			if (!strcmp(peers[i].fwif, p->iif))
+				pe = &peers[i];
+		if (!pe) {
+			fprintf(stderr, "referee: no peer for interface %s\n", p->iif);
+			return -1;
+		}
+		memcpy(frame, pe->fwmac, 6);
+		memcpy(frame + 6, pe->pmac, 6);
+		frame[12] = p->family == 4 ? 0x08 : 0x86;
+		frame[13] = p->family == 4 ? 0x00 : 0xdd;
+		size_t n = build(p, frame + 14, seq);
+		struct sockaddr_ll sll;
+		memset(&sll, 0, sizeof(sll));
+		sll.sll_family = AF_PACKET;
+		sll.sll_ifindex = pe->ifindex;
+		sll.sll_halen = 6;
+		memcpy(sll.sll_addr, pe->fwmac, 6);
+		if (sendto(pe->sock, frame, n + 14, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+			fprintf(stderr, "referee: send: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	size_t n = build(p, frame, seq);
+	if (p->family == 4) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		memcpy(&sin.sin_addr, frame + 16, 4);
+		if (sendto(raw4, frame, n, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			return errno == EPERM ? 0 : -1;   /* EPERM: dropped by output */
+	} else {
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+		memcpy(&sin6.sin6_addr, frame + 24, 16);
+		if (sendto(raw6, frame, n, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0)
+			return errno == EPERM ? 0 : -1;
+	}
+	return 0;
+}
+
+/* Counters of every "#ID" rule, summed per IR rule id. */
+static int read_counters(unsigned long *cnt, size_t n)
+{
+	memset(cnt, 0, n * sizeof(*cnt));
+	const char *cmds[2];
+	char c1[256], c2[256];
+	if (!strcmp(backend, "nft")) {
+		snprintf(c1, sizeof(c1), "ip netns exec %s nft list table inet fwc", fwns);
+		cmds[0] = c1;
+		cmds[1] = NULL;
+	} else {
+		snprintf(c1, sizeof(c1), "ip netns exec %s iptables-save -c", fwns);
+		snprintf(c2, sizeof(c2), "ip netns exec %s ip6tables-save -c", fwns);
+		cmds[0] = c1;
+		cmds[1] = c2;
+	}
+	for (int k = 0; k < 2 && cmds[k]; k++) {
+		FILE *f = popen(cmds[k], "r");
+		if (!f)
+			return -1;
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, f) >= 0) {
+			char *h = strstr(line, " #");
+			if (!h)
+				continue;
+			char *end;
+			unsigned long id = strtoul(h + 2, &end, 10);
+			if (end == h + 2 || *end != '"' || id >= n)
+				continue;
+			unsigned long pk = 0;
+			char *c = strstr(line, "counter packets ");
+			if (c)
+				pk = strtoul(c + 16, NULL, 10);
+			else if (line[0] == '[')
+				pk = strtoul(line + 1, NULL, 10);
+			cnt[id] += pk;
+		}
+		free(line);
+		if (pclose(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void print_ids(FILE *out, const struct ir *ir, const bool *set, size_t n)
+{
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!set[i])
+			continue;
+		const struct ir_rule *r = NULL;
+		for (size_t c = 0; c < ir->nchains && !r; c++)
+			for (size_t j = 0; j < ir->chains[c]->n; j++)
+				if (ir->chains[c]->rules[j]->id == i)
+					r = ir->chains[c]->rules[j];
+		char where[128] = "?";
+		if (r && r->origin)
+			snprintf(where, sizeof(where), "%s", r->origin);
+		else if (r)
+			loc_short(&r->loc, where, sizeof(where));
+		fprintf(out, "%s#%zu (%s -> %s)", first ? "" : ", ", i, where,
+			r ? act_name(r->act.kind) : "?");
+		first = false;
+	}
+	if (first)
+		fputs("(no rule)", out);
+}
+
+static void usage(void)
+{
+	fputs("usage: referee -b nft|iptables -f FWNS -p IF=NS:PEERIF [-p ...] [-v] "
+	      "POLICY PACKETS\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+	while ((c = getopt(argc, argv, "b:f:p:v")) != -1) {
+		switch (c) {
+		case 'b':
+			backend = optarg;
+			break;
+		case 'f':
+			fwns = optarg;
+			break;
+		case 'p': {
+			if (npeers >= MAXPEERS)
+				usage();
+			struct peer *p = &peers[npeers++];
+			if (sscanf(optarg, "%15[^=]=%63[^:]:%15s", p->fwif, p->ns, p->pif) != 3)
+				usage();
+			break;
+		}
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 2 || !fwns || !npeers)
+		usage();
+	const char *policy = argv[optind], *pkts = argv[optind + 1];
+	struct fwc_opts o = { .datadir = getenv("FWC_DATADIR") ? getenv("FWC_DATADIR") : "data" };
+	struct ir *ir = frontend_compile(policy, &o, DUMP_NONE, NULL);
+	if (!ir) {
+		diag_print(stderr, false);
+		return 2;
+	}
+	if (setup_sockets() < 0)
+		return 2;
+	FILE *f = fopen(pkts, "r");
+	if (!f) {
+		fprintf(stderr, "referee: cannot read %s: %s\n", pkts, strerror(errno));
+		return 2;
+	}
+	size_t n = ir->nrules + 1;
+	unsigned long *before = calloc(n, sizeof(long)), *after = calloc(n, sizeof(long));
+	bool *pred = calloc(n, 1), *kern = calloc(n, 1);
+	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH };
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0, pass = 0, fail = 0, seq = 1;
+	if (read_counters(before, n) < 0) {
+		fprintf(stderr, "referee: cannot read counters (is the policy loaded?)\n");
+		return 2;
+	}
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		struct packet p;
+		char err[200];
+		size_t eo, el;
+		if (packet_parse(line, &p, err, sizeof(err), &eo, &el) < 0) {
+			fprintf(stderr, "%s:%u: bad packet: %s\n", pkts, lineno, err);
+			fail++;
+			continue;
+		}
+		if (!p.iif[0] && p.uid < 0)
+			p.uid = 0;   /* the raw socket that sends it belongs to root */
+		struct trace_result res;
+		trace_packet(ir, &p, &to, &res);
+		memset(pred, 0, n);
+		for (size_t i = 0; i < res.n; i++)
+			if (res.steps[i].rule)
+				pred[res.steps[i].rule->id] = true;
+		ct_flush();
+		if (send_packet(&p, seq++) < 0) {
+			fail++;
+			trace_result_release(&res);
+			continue;
+		}
+		/* the frame is handled in softirq: wait until counters settle */
+		bool same = false;
+		for (int tries = 0; tries < 40; tries++) {
+			struct timespec ts = { 0, tries < 2 ? 2000000 : 10000000 };
+			nanosleep(&ts, NULL);
+			if (read_counters(after, n) < 0)
+				return 2;
+			bool moved = false;
+			for (size_t i = 0; i < n; i++) {
+				kern[i] = after[i] > before[i];
+				moved |= kern[i];
+			}
+			same = !memcmp(kern, pred, n);
+			if (same || (moved && tries >= 2))
+				break;
+		}
+		if (same) {
+			pass++;
+			if (verbose) {
+				printf("ok %s: ", line);
+				print_ids(stdout, ir, pred, n);
+				putchar('\n');
+			}
+		} else {
+			fail++;
+			printf("MISMATCH %s (%s backend)\n  packet: %s\n  fwc trace: %s via ",
+			       policy, backend, line, act_name(res.verdict));
+			print_ids(stdout, ir, pred, n);
+			printf("\n  kernel:    ");
+			print_ids(stdout, ir, kern, n);
+			putchar('\n');
+		}
+		memcpy(before, after, n * sizeof(long));
+		trace_result_release(&res);
+	}
+	free(line);
+	fclose(f);
+	printf("referee: %u passed, %u failed\n", pass, fail);
+	ir_free(ir);
+	free(before);
+	free(after);
+	free(pred);
+	free(kern);
+	return fail ? 1 : 0;
+}

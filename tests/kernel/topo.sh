@@ -1,0 +1,71 @@
+# topo.sh: the referee's test network, sourced by referee.sh and friends.
+#
+#   peer0 (p0) ---- eth0 [ fw ] eth1 ---- (p1) peer1
+#                         eth2
+#                          |
+#                     (p2) peer2
+#
+# Only veth links between namespaces this script creates; host addresses
+# only from 198.18.0.0/15 and 2001:db8::/32. The firewall namespace:
+#   eth0 198.18.0.1/24 2001:db8:0::1/64   routes 198.18.16.0/20 2001:db8:10::/48 via peer0
+#   eth1 198.18.1.1/24 2001:db8:1::1/64   routes 198.18.32.0/20 2001:db8:20::/48 via peer1
+#   eth2 198.18.2.1/24 2001:db8:2::1/64   routes 198.18.48.0/20 2001:db8:30::/48 via peer2
+#   local (this host): 198.18.128.0/24 and 2001:db8:80::/64
+# Forwarding on, reverse-path filtering off (packets carry any source).
+
+TOPO_ID=${TOPO_ID:-$$}
+FW=fwc-fw-$TOPO_ID
+P0=fwc-p0-$TOPO_ID
+P1=fwc-p1-$TOPO_ID
+P2=fwc-p2-$TOPO_ID
+
+topo_down() {
+	for ns in "$FW" "$P0" "$P1" "$P2"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+topo_up() {
+	topo_down
+	ip netns add "$FW" && ip netns add "$P0" && ip netns add "$P1" &&
+		ip netns add "$P2" || return 1
+	ip -n "$FW" link set lo up
+	for i in 0 1 2; do
+		eval "pns=\$P$i"
+		ip -n "$FW" link add "eth$i" type veth peer name peer netns "$pns" || return 1
+		ip netns exec "$FW" sysctl -qw "net.ipv6.conf.eth$i.accept_dad=0"
+		ip netns exec "$pns" sysctl -qw net.ipv6.conf.peer.accept_dad=0
+		ip -n "$FW" addr add "198.18.$i.1/24" dev "eth$i"
+		ip -n "$FW" addr add "2001:db8:$i::1/64" dev "eth$i" nodad
+		ip -n "$FW" link set "eth$i" up
+		ip -n "$pns" link set lo up
+		ip -n "$pns" addr add "198.18.$i.2/24" dev peer
+		ip -n "$pns" addr add "2001:db8:$i::2/64" dev peer nodad
+		ip -n "$pns" link set peer up
+		n=$(( (i + 1) * 16 ))
+		ip -n "$FW" route add "198.18.$n.0/20" via "198.18.$i.2" dev "eth$i"
+		ip -n "$FW" -6 route add "2001:db8:$((i + 1))0::/48" via "2001:db8:$i::2" dev "eth$i"
+	done
+	ip -n "$FW" route add local 198.18.128.0/24 dev lo
+	ip -n "$FW" -6 route add local 2001:db8:80::/64 dev lo
+	ip netns exec "$FW" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$FW" sysctl -qw net.ipv4.conf.all.rp_filter=0
+	ip netns exec "$FW" sysctl -qw net.ipv4.conf.default.rp_filter=0
+	for i in 0 1 2; do
+		ip netns exec "$FW" sysctl -qw "net.ipv4.conf.eth$i.rp_filter=0"
+	done
+	# static neighbours: no resolution delays for forwarded packets
+	for i in 0 1 2; do
+		eval "pns=\$P$i"
+		mac=$(ip -n "$pns" -br link show peer | awk '{print $3}')
+		ip -n "$FW" neigh replace "198.18.$i.2" lladdr "$mac" dev "eth$i" nud permanent
+		ip -n "$FW" -6 neigh replace "2001:db8:$i::2" lladdr "$mac" dev "eth$i" nud permanent
+	done
+	return 0
+}
+
+topo_peers() {   # the referee's -p arguments
+	echo "-p eth0=$P0:peer -p eth1=$P1:peer -p eth2=$P2:peer"
+}
