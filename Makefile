@@ -72,6 +72,10 @@ $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+$(BUILD)/tests/genpolicy: tests/kernel/genpolicy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 

@@ -55,6 +55,8 @@ static void usage(FILE *out)
 	      "      --assume K=V      rate=under|over, recent=hit|miss, nth=hit|miss,\n"
 	      "                        unknown=match|nomatch (defaults: under, miss,\n"
 	      "                        miss, match)\n"
+	      "      --ifaddr IF=ADDR  this host's address on IF (where a redirect\n"
+	      "                        sends packets); repeatable, v4 and v6\n"
 	      "      --services, --firewalld-dir, --datadir as for compile\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
@@ -357,13 +359,16 @@ static int cmd_trace(int argc, char **argv)
 		{ "packets", required_argument, NULL, 'P' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "assume", required_argument, NULL, 'A' },
+		{ "ifaddr", required_argument, NULL, 'I' },
 		{ "services", required_argument, NULL, 'S' },
 		{ "firewalld-dir", required_argument, NULL, 'F' },
 		{ "datadir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH };
+	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH,
+				 NULL, 0 };
+	struct trace_ifaddr ifaddrs[32];
 	struct fwc_opts o = { 0 };
 	const char *fwdirs[17], *packets = NULL, *datadir = NULL;
 	size_t nfw = 0;
@@ -386,6 +391,14 @@ static int cmd_trace(int argc, char **argv)
 		case 'A':
 			if (parse_assume(optarg, &to) < 0)
 				return FWC_EXIT_USAGE;
+			break;
+		case 'I':
+			if (to.nifaddrs >= 32 || ifaddr_parse(optarg, &ifaddrs[to.nifaddrs]) < 0) {
+				fprintf(stderr, "fwc: bad --ifaddr '%s' (IF=ADDRESS, at most 32)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			to.nifaddrs++;
+			to.ifaddrs = ifaddrs;
 			break;
 		case 'S':
 			o.services_file = optarg;

@@ -194,8 +194,32 @@ static struct trace_step *add_step(struct trace_result *res, enum fwc_table t,
 
 enum outcome { OUT_CONTINUE, OUT_ACCEPT, OUT_DROP, OUT_REJECT };
 
+int ifaddr_parse(const char *text, struct trace_ifaddr *a)
+{
+	const char *eq = strchr(text, '=');
+	char err[128];
+	int plen;
+	if (!eq || eq == text || (size_t)(eq - text) >= sizeof(a->name))
+		return -1;
+	memcpy(a->name, text, (size_t)(eq - text));
+	a->name[eq - text] = '\0';
+	if (addr_parse(eq + 1, strlen(eq + 1), &a->family, &a->addr, &plen, err,
+		       sizeof(err)) < 0 || plen != (a->family == 4 ? 32 : 128))
+		return -1;
+	return 0;
+}
+
+static const struct trace_ifaddr *find_ifaddr(const struct trace_opts *o,
+					const char *name, int family)
+{
+	for (size_t i = 0; i < o->nifaddrs; i++)
+		if (o->ifaddrs[i].family == family && !strcmp(o->ifaddrs[i].name, name))
+			return &o->ifaddrs[i];
+	return NULL;
+}
+
 static void nat_apply(const struct ir_rule *r, struct packet *p,
-		      struct trace_step *s)
+		      struct trace_step *s, const struct trace_opts *o)
 {
 	const struct ir_action *a = &r->act;
 	char buf[64];
@@ -222,11 +246,21 @@ static void nat_apply(const struct ir_rule *r, struct packet *p,
 		snprintf(s->note, sizeof(s->note),
 			 "source rewritten to the address of %s", p->oif[0] ? p->oif : "the output interface");
 		break;
-	case ACT_REDIRECT:
+	case ACT_REDIRECT: {
 		p->dport = a->port_lo;
-		snprintf(s->note, sizeof(s->note),
-			 "redirected to this host, port %d", a->port_lo);
+		const struct trace_ifaddr *ia = p->iif[0] ? find_ifaddr(o, p->iif, p->family) : NULL;
+		if (ia) {
+			p->daddr = ia->addr;
+			addr_format(buf, sizeof(buf), p->family, ia->addr);
+			snprintf(s->note, sizeof(s->note),
+				 "redirected to this host (%s) port %d", buf, a->port_lo);
+		} else {
+			snprintf(s->note, sizeof(s->note),
+				 "redirected to this host (the address of %s) port %d",
+				 p->iif[0] ? p->iif : "lo", a->port_lo);
+		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -340,7 +374,7 @@ static enum outcome run_chain(const struct ir_chain *base, enum fwc_table t,
 		case ACT_SNAT:
 		case ACT_DNAT:
 		case ACT_REDIRECT:
-			nat_apply(r, p, s);
+			nat_apply(r, p, s, o);
 			return OUT_ACCEPT;
 		}
 	}

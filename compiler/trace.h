@@ -38,12 +38,25 @@ void packet_format(char *buf, size_t n, const struct packet *p);
 
 enum assume { ASSUME_MATCH, ASSUME_NOMATCH };
 
+struct trace_ifaddr {
+	char name[16];
+	int family;
+	u128 addr;
+};
+
 struct trace_opts {
 	enum assume rate;          /* rate/connlimit: under the limit = match */
 	enum assume recent;        /* recent update/check: a hit = match */
 	enum assume nth;           /* nth: this is the counted packet = match */
 	enum assume unknown;       /* imported matches fwc cannot model */
+	/* This host's address per interface and family, where known: a
+	 * redirect sends the packet to the input interface's address. */
+	const struct trace_ifaddr *ifaddrs;
+	size_t nifaddrs;
 };
+
+/* "eth0=198.18.0.1" -> a; -1 on a malformed argument. */
+int ifaddr_parse(const char *text, struct trace_ifaddr *a);
 
 enum path { PATH_INPUT, PATH_FORWARD, PATH_OUTPUT };
 

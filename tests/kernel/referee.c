@@ -58,6 +58,8 @@ static const char *fwns;
 static const char *backend = "nft";
 static int raw4 = -1, raw6 = -1, ctnl = -1;
 static bool verbose;
+static struct trace_ifaddr ifaddrs[32];
+static size_t nifaddrs;
 
 static int enter_ns(const char *ns)
 {
@@ -384,7 +386,7 @@ static void print_ids(FILE *out, const struct ir *ir, const bool *set, size_t n)
 
 static void usage(void)
 {
-	fputs("usage: referee -b nft|iptables -f FWNS -p IF=NS:PEERIF [-p ...] [-v] "
+	fputs("usage: referee -b nft|iptables -f FWNS -p IF=NS:PEERIF [-p ...] [-a IF=ADDR ...] [-v] "
 	      "POLICY PACKETS\n", stderr);
 	exit(2);
 }
@@ -392,8 +394,13 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "b:f:p:v")) != -1) {
+	while ((c = getopt(argc, argv, "a:b:f:p:v")) != -1) {
 		switch (c) {
+		case 'a':
+			if (nifaddrs >= 32 || ifaddr_parse(optarg, &ifaddrs[nifaddrs]) < 0)
+				usage();
+			nifaddrs++;
+			break;
 		case 'b':
 			backend = optarg;
 			break;
@@ -434,7 +441,8 @@ int main(int argc, char **argv)
 	size_t n = ir->nrules + 1;
 	unsigned long *before = calloc(n, sizeof(long)), *after = calloc(n, sizeof(long));
 	bool *pred = calloc(n, 1), *kern = calloc(n, 1);
-	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH };
+	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH,
+				 ifaddrs, nifaddrs };
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0, pass = 0, fail = 0, seq = 1;
@@ -466,6 +474,9 @@ int main(int argc, char **argv)
 			if (res.steps[i].rule)
 				pred[res.steps[i].rule->id] = true;
 		ct_flush();
+		/* fresh "before": nothing between two packets is counted */
+		if (read_counters(before, n) < 0)
+			return 2;
 		if (send_packet(&p, seq++) < 0) {
 			fail++;
 			trace_result_release(&res);

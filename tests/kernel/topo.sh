@@ -34,14 +34,19 @@ topo_up() {
 	for i in 0 1 2; do
 		eval "pns=\$P$i"
 		ip -n "$FW" link add "eth$i" type veth peer name peer netns "$pns" || return 1
+		# quiet links: the only packets are the referee's. The peers
+		# have no IP at all (they send raw frames); the firewall does
+		# no DAD and repeats its MLD reports at once.
 		ip netns exec "$FW" sysctl -qw "net.ipv6.conf.eth$i.accept_dad=0"
-		ip netns exec "$pns" sysctl -qw net.ipv6.conf.peer.accept_dad=0
+		ip netns exec "$FW" sysctl -qw "net.ipv6.conf.eth$i.mldv1_unsolicited_report_interval=1"
+		ip netns exec "$FW" sysctl -qw "net.ipv6.conf.eth$i.mldv2_unsolicited_report_interval=1"
+		ip netns exec "$FW" sysctl -qw "net.ipv6.conf.eth$i.router_solicitations=0"
+		ip netns exec "$pns" sysctl -qw net.ipv6.conf.peer.disable_ipv6=1
+		ip -n "$pns" link set peer arp off
 		ip -n "$FW" addr add "198.18.$i.1/24" dev "eth$i"
 		ip -n "$FW" addr add "2001:db8:$i::1/64" dev "eth$i" nodad
 		ip -n "$FW" link set "eth$i" up
 		ip -n "$pns" link set lo up
-		ip -n "$pns" addr add "198.18.$i.2/24" dev peer
-		ip -n "$pns" addr add "2001:db8:$i::2/64" dev peer nodad
 		ip -n "$pns" link set peer up
 		n=$(( (i + 1) * 16 ))
 		ip -n "$FW" route add "198.18.$n.0/20" via "198.18.$i.2" dev "eth$i"
@@ -63,9 +68,13 @@ topo_up() {
 		ip -n "$FW" neigh replace "198.18.$i.2" lladdr "$mac" dev "eth$i" nud permanent
 		ip -n "$FW" -6 neigh replace "2001:db8:$i::2" lladdr "$mac" dev "eth$i" nud permanent
 	done
+	# let the links' start-up chatter (MLD reports) pass
+	sleep 0.5
 	return 0
 }
 
-topo_peers() {   # the referee's -p arguments
-	echo "-p eth0=$P0:peer -p eth1=$P1:peer -p eth2=$P2:peer"
+topo_peers() {   # the referee's -p and -a arguments
+	echo "-p eth0=$P0:peer -p eth1=$P1:peer -p eth2=$P2:peer" \
+	     "-a eth0=198.18.0.1 -a eth1=198.18.1.1 -a eth2=198.18.2.1" \
+	     "-a eth0=2001:db8:0::1 -a eth1=2001:db8:1::1 -a eth2=2001:db8:2::1"
 }
