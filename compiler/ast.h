@@ -129,6 +129,7 @@ struct ast_stmt {
 	struct ast_rule *rules;      /* block */
 	bool on;                     /* implicit */
 	struct ast_val *hooks;       /* implicit: names of hooks, NULL = all */
+	bool broken;                 /* had a syntax error: skip follow-ups */
 	struct ast_stmt *next;
 };
 

@@ -61,8 +61,8 @@ static void print_chain(FILE *out, const struct srcfile *f)
 	if (!inc->file)
 		return;
 	print_chain(out, inc->file);
-	fprintf(out, "In file included from %s:%u:%u:\n", inc->file->path,
-		inc->line, inc->col);
+	fprintf(out, "%s %s:%u:%u:\n", f->data ? "In set file loaded from" :
+		"In file included from", inc->file->path, inc->line, inc->col);
 }
 
 static void print_source(FILE *out, const struct loc *l, char mark, bool color)
@@ -71,7 +71,10 @@ static void print_source(FILE *out, const struct loc *l, char mark, bool color)
 		return;
 	size_t len;
 	const char *line = src_line(l->file, l->line, &len);
-	fprintf(out, "%.*s\n", (int)len, line);
+	/* a NUL would end the line early: show it as '?' */
+	for (size_t i = 0; i < len; i++)
+		fputc(line[i] ? line[i] : '?', out);
+	fputc('\n', out);
 	/* keep tabs so the caret lines up under the culprit */
 	for (uint32_t i = 1; i < l->col && i - 1 < len; i++)
 		fputc(line[i - 1] == '\t' ? '\t' : ' ', out);

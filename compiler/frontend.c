@@ -475,6 +475,7 @@ static void load_set_file(struct fe *fe, struct sym *s, struct aspec *out)
 		free(p);
 		return;
 	}
+	f->data = true;
 	free(p);
 	const char *t = f->text, *end = f->text + f->len;
 	uint32_t line = 0;
@@ -497,7 +498,10 @@ static void load_set_file(struct fe *fe, struct sym *s, struct aspec *out)
 			int fam, fam2, plen, plen2;
 			u128 a, z;
 			const char *dash = memchr(b, '-', (size_t)(e - b));
-			if (memchr(b, '\0', (size_t)(e - b))) {
+			const char *nul = memchr(b, '\0', (size_t)(e - b));
+			if (nul) {
+				l.col = (uint32_t)(nul - t) + 1;
+				l.len = 1;
 				diag_error(&l, "NUL byte in set file");
 			} else if (dash) {
 				if (addr_parse(b, (size_t)(dash - b), &fam, &a, &plen, err, sizeof(err)) < 0 ||
@@ -615,6 +619,36 @@ static void offer_cb(const char *name, void *ctx)
 	suggest_offer(ctx, name);
 }
 
+/* For names that do not outlive the callback (firewalld's directory
+ * listing): keep a copy of the best one. */
+struct offer_copy {
+	struct suggest sg;
+	char best[256];
+};
+
+static void offer_copy_cb(const char *name, void *ctx)
+{
+	struct offer_copy *oc = ctx;
+	const char *before = oc->sg.best;
+	suggest_offer(&oc->sg, name);
+	if (oc->sg.best != before) {
+		snprintf(oc->best, sizeof(oc->best), "%s", name);
+		oc->sg.best = oc->best;
+	}
+}
+
+static const char *suggest_proto(const char *want, char *buf, size_t n)
+{
+	struct suggest sg;
+	suggest_init(&sg, want);
+	for (int p = 0; p < 256; p++) {
+		const char *name = proto_name(p);
+		if (name)
+			suggest_offer(&sg, name);
+	}
+	return suggest_text(&sg, buf, n);
+}
+
 static bool svc_inline(struct fe *fe, struct sym *s)
 {
 	int proto = -1;
@@ -623,7 +657,9 @@ static bool svc_inline(struct fe *fe, struct sym *s)
 		if (it->proto) {
 			proto = proto_by_name(it->proto);
 			if (proto < 0) {
-				diag_error(&it->proto_loc, "unknown protocol '%s'", it->proto);
+				char buf[96];
+				diag_error(&it->proto_loc, "unknown protocol '%s'%s", it->proto,
+					   suggest_proto(it->proto, buf, sizeof(buf)));
 				ok = false;
 				continue;
 			}
@@ -683,13 +719,18 @@ static bool resolve_service(struct fe *fe, struct sym *s)
 			diag_error(&s->st->path_loc, "%s", err);
 			ok = false;
 		} else if (r == 0) {
-			struct suggest sg;
-			char buf[96];
-			suggest_init(&sg, s->st->path);
-			firewalld_foreach_name(dirs, offer_cb, &sg);
+			struct offer_copy oc;
+			char buf[300], where[512] = "";
+			suggest_init(&oc.sg, s->st->path);
+			firewalld_foreach_name(dirs, offer_copy_cb, &oc);
+			for (size_t i = 0; dirs[i]; i++) {
+				size_t l = strlen(where);
+				snprintf(where + l, sizeof(where) - l, "%s%s",
+					 i ? (dirs[i + 1] ? ", " : " or ") : "", dirs[i]);
+			}
 			diag_error(&s->st->path_loc, "no firewalld service '%s' in %s%s",
-				   s->st->path, dirs[0] ? dirs[0] : "(none)",
-				   suggest_text(&sg, buf, sizeof(buf)));
+				   s->st->path, where[0] ? where : "(no directory)",
+				   suggest_text(&oc.sg, buf, sizeof(buf)));
 			ok = false;
 		}
 	} else {
@@ -792,7 +833,9 @@ static bool resolve_zone(struct fe *fe, struct sym *s)
 		}
 		aspec_release(&a);
 	}
-	if (!z->nifaces && !z->has_net) {
+	if (s->st->broken) {
+		s->state = 3;   /* its syntax error was reported; stay quiet */
+	} else if (!z->nifaces && !z->has_net && s->state != 3) {
 		diag_error(&s->st->name_loc, "zone '%s' has neither an interface nor a network",
 			   s->name);
 		s->state = 3;
@@ -1439,7 +1482,9 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 		case TM_PROTO: {
 			int p = proto_by_name(t->word);
 			if (p < 0) {
-				diag_error(&t->word_loc, "unknown protocol '%s'", t->word);
+				char buf[96];
+				diag_error(&t->word_loc, "unknown protocol '%s'%s", t->word,
+					   suggest_proto(t->word, buf, sizeof(buf)));
 				ok = false;
 				break;
 			}
@@ -1495,12 +1540,16 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 					struct suggest sg;
 					char buf[96];
 					suggest_init(&sg, t->word);
-					for (int fam = 4; fam <= 6; fam += 2)
+					for (int fam = 4; fam <= 6; fam += 2) {
+						if ((fam == 4 && t->kind == TM_ICMPV6) ||
+						    (fam == 6 && t->kind == TM_ICMPV4))
+							continue;
 						for (int ty = 0; ty < 256; ty++) {
 							const char *n = icmp_type_name(fam, ty);
 							if (n)
 								suggest_offer(&sg, n);
 						}
+					}
 					diag_error(&t->word_loc, "unknown %s type '%s'%s",
 						   t->kind == TM_ICMPV6 ? "icmpv6" : "icmp",
 						   t->word, suggest_text(&sg, buf, sizeof(buf)));
@@ -1719,8 +1768,15 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 				diag_error(&t->loc, "'level' goes with log");
 				ok = false;
 			} else if ((lr->log_level = level_by_name(t->word)) < 0) {
-				diag_error(&t->word_loc, "unknown log level '%s' (emerg, alert, crit, err, warn, notice, info, debug)",
-					   t->word);
+				static const char *const lv[] = { "emerg", "alert", "crit", "err",
+								  "warn", "notice", "info", "debug" };
+				struct suggest sg;
+				char buf[96];
+				suggest_init(&sg, t->word);
+				for (size_t i = 0; i < 8; i++)
+					suggest_offer(&sg, lv[i]);
+				diag_error(&t->word_loc, "unknown log level '%s' (emerg, alert, crit, err, warn, notice, info, debug)%s",
+					   t->word, suggest_text(&sg, buf, sizeof(buf)));
 				ok = false;
 			}
 			break;
@@ -2499,6 +2555,63 @@ static void lower_all(struct fe *fe, struct ast_stmt *head)
 	/* unused user chains are still emitted; the analyzer reports them */
 }
 
+/* Jumps and gotos between user chains must not loop: the kernel refuses
+ * such a ruleset. Depth-first search; each loop is reported once, at the
+ * jump that closes it. */
+static bool find_loop(struct ir_chain *c, struct ir_chain **path, size_t depth,
+		      int *mark, struct ir *ir)
+{
+	size_t ci = 0;
+	while (ir->chains[ci] != c)
+		ci++;
+	if (mark[ci] == 2)
+		return false;
+	mark[ci] = 1;
+	path[depth] = c;
+	for (size_t j = 0; j < c->n; j++) {
+		struct ir_rule *r = c->rules[j];
+		if ((r->act.kind != ACT_JUMP && r->act.kind != ACT_GOTO) ||
+		    r->act.target->hook != HOOK_NONE)
+			continue;
+		struct ir_chain *t = r->act.target;
+		size_t ti = 0;
+		while (ir->chains[ti] != t)
+			ti++;
+		if (mark[ti] == 1) {
+			char buf[512] = "";
+			size_t k = 0;
+			while (path[k] != t)
+				k++;
+			for (; k <= depth; k++) {
+				size_t l = strlen(buf);
+				snprintf(buf + l, sizeof(buf) - l, "%s -> ", path[k]->name);
+			}
+			size_t l = strlen(buf);
+			snprintf(buf + l, sizeof(buf) - l, "%s", t->name);
+			diag_error(&r->loc, "jump loop: %s", buf);
+			mark[ci] = 2;
+			return true;
+		}
+		if (mark[ti] == 0 && depth + 1 < 64 &&
+		    find_loop(t, path, depth + 1, mark, ir)) {
+			mark[ci] = 2;
+			return true;
+		}
+	}
+	mark[ci] = 2;
+	return false;
+}
+
+static void check_loops(struct ir *ir)
+{
+	int *mark = xcalloc(ir->nchains, sizeof(int));
+	struct ir_chain *path[64];
+	for (size_t i = 0; i < ir->nchains; i++)
+		if (ir->chains[i]->hook == HOOK_NONE && !mark[i])
+			find_loop(ir->chains[i], path, 0, mark, ir);
+	free(mark);
+}
+
 /* ------------------------------------------------------------------ */
 /* AST dump                                                            */
 
@@ -2695,6 +2808,7 @@ struct ir *frontend_compile(const char *path, const struct fwc_opts *o,
 	fe.ir->source = path;
 	declare(&fe, head);
 	lower_all(&fe, head);
+	check_loops(fe.ir);
 	ir_sort(fe.ir);
 	for (size_t i = 0; i < fe.nsyms; i++) {
 		struct sym *s = fe.syms[i];

@@ -29,10 +29,13 @@ void parse_file(struct parse_ctx *ctx, const struct srcfile *f)
 		ctx->tail = &ctx->head;
 	lexer_init(&lx, f);
 	int kind;
+	ctx->prev_kind = TK_SEMI;
 	do {
 		kind = lexer_next(&lx, &t);
 		ctx->last_loc = t.loc;
 		fwcParse(p, kind, t);
+		ctx->prev_kind = kind;
+		ctx->prev_loc = t.loc;
 	} while (kind != 0);
 	fwcParseFree(p, free);
 }

@@ -11,6 +11,8 @@ struct parse_ctx {
 	const struct srcfile *file;
 	struct ast_stmt *head, **tail;
 	struct loc last_loc;          /* of the token being fed */
+	struct loc prev_loc;          /* of the token before it */
+	int prev_kind;
 };
 
 /* Parse f; appends its statements (includes not yet followed) to the

@@ -25,6 +25,7 @@ struct srcfile {
 	size_t len;
 	struct loc included_from;     /* .file NULL for the top file */
 	int depth;                    /* include depth, 0 for the top file */
+	bool data;                    /* a set file, not policy text */
 };
 
 /* Load a file; NULL with errno set on failure. The returned file lives until

@@ -193,6 +193,14 @@ int lexer_next(struct lexer *lx, struct token *t)
 			diag_error(&t->loc, "unterminated string");
 			continue;
 		}
+		[\x80-\xff]+ {
+			/* one error for a run of non-ASCII bytes (a UTF-8
+			 * character such as an en dash), not one per byte */
+			tok(lx, t, 0);
+			diag_error(&t->loc, "non-ASCII text '%.*s' (only ASCII is allowed outside strings and comments)",
+				   (int)t->len, t->s);
+			continue;
+		}
 		* {
 			tok(lx, t, 0);
 			unsigned char c = (unsigned char)*lx->tok;

@@ -10,6 +10,7 @@
 %include {
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,22 +100,29 @@ static struct ast_stmt *mkstmt(struct parse_ctx *ctx, enum stmt_kind k, struct l
 
 %syntax_error {
 	const char *kn = token_kind_name(yymajor);
+	char hint[64] = "";
+	/* the commonest slip: a statement's ';' forgotten at a line end */
+	if (ctx->prev_kind != TK_SEMI && ctx->prev_kind != TK_LBRACE &&
+	    ctx->prev_kind != TK_RBRACE && yymajor != TK_SEMI &&
+	    TOKEN.loc.line > ctx->prev_loc.line)
+		snprintf(hint, sizeof(hint), " (missing ';' at the end of line %u?)",
+			 ctx->prev_loc.line);
 	if (yymajor == 0)
-		diag_error(&TOKEN.loc, "syntax error: unexpected end of file");
+		diag_error(&TOKEN.loc, "syntax error: unexpected end of file%s", hint);
 	else if (kn && kn[0] == '\'')
-		diag_error(&TOKEN.loc, "syntax error: unexpected %s", kn);
+		diag_error(&TOKEN.loc, "syntax error: unexpected %s%s", kn, hint);
 	else if (kn)
-		diag_error(&TOKEN.loc, "syntax error: unexpected %s '%.*s'", kn,
-			   (int)TOKEN.len, TOKEN.s);
+		diag_error(&TOKEN.loc, "syntax error: unexpected %s '%.*s'%s", kn,
+			   (int)TOKEN.len, TOKEN.s, hint);
 	else
-		diag_error(&TOKEN.loc, "syntax error: unexpected keyword '%.*s'",
-			   (int)TOKEN.len, TOKEN.s);
+		diag_error(&TOKEN.loc, "syntax error: unexpected keyword '%.*s'%s",
+			   (int)TOKEN.len, TOKEN.s, hint);
 }
 %parse_failure {
 	/* already reported by %syntax_error */
 }
 %stack_overflow {
-	diag_error(NULL, "syntax error: nesting too deep");
+	diag_error(&ctx->last_loc, "syntax error: nesting too deep");
 }
 
 %token SEMI LBRACE RBRACE COMMA EQ SLASH MINUS COLON AT NOT
@@ -251,6 +259,7 @@ stmt ::= block_head(B) LBRACE rules(R) RBRACE. {
 }
 stmt ::= error SEMI.
 stmt ::= error RBRACE.
+stmt ::= SEMI.
 
 onoff(A) ::= ON. { A = 1; }
 onoff(A) ::= OFF. { A = 0; }
@@ -307,7 +316,16 @@ zitems(A) ::= zitems(Z) NETWORK vallist(L) SEMI. {
 	A = Z;
 	LIST_APPEND(A->networks, L);
 }
-zitems(A) ::= zitems(Z) error SEMI. { A = Z; }
+zitems(A) ::= zitems(Z) error SEMI. { A = Z; A->broken = true; }
+/* the last item may omit its ';' before the '}' */
+zitems(A) ::= zitems(Z) INTERFACE namelist(L). {
+	A = Z;
+	LIST_APPEND(A->ifaces, L);
+}
+zitems(A) ::= zitems(Z) NETWORK vallist(L). {
+	A = Z;
+	LIST_APPEND(A->networks, L);
+}
 
 namelist(A) ::= NAME(N). {
 	A = mkval(ctx, AV_NAME, N.loc);
@@ -407,6 +425,7 @@ svcitem(A) ::= port(N). {
 rules(A) ::= . { A = NULL; }
 rules(A) ::= rules(L) rule(R). { A = L; if (R) LIST_APPEND(A, R); }
 rules(A) ::= rules(L) error SEMI. { A = L; }
+rules(A) ::= rules(L) SEMI. { A = L; }
 
 rule(A) ::= action(R) terms(T) SEMI. { A = R; A->terms = T; }
 
