@@ -30,7 +30,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             libcunit1-dev libbdd-dev libbpf-dev clang bpftool iptables \
-            nftables ipset iproute2
+            nftables ipset iproute2 libnftnl-dev libmnl-dev
 
 .PHONY: all deps demo check check-asan unit golden errors kernel install \
         clean bench
@@ -70,7 +70,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 
 $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
 
 $(BUILD)/tests/genpolicy: tests/kernel/genpolicy.c
 	@mkdir -p $(dir $@)

@@ -1,5 +1,7 @@
 #!/bin/sh
 # referee.sh POLICY PACKETS [nft|iptables|both]
+# (TOPO_EXTRA=FILE adds the policy's own local addresses and routes: see
+# topo.sh)
 #
 # Loads POLICY into a fresh firewall namespace (see topo.sh) with each
 # backend and checks, packet by packet, that the rules whose counters move

@@ -1,16 +1,20 @@
 # topo.sh: the referee's test network, sourced by referee.sh and friends.
 #
 #   peer0 (p0) ---- eth0 [ fw ] eth1 ---- (p1) peer1
-#                         eth2
-#                          |
-#                     (p2) peer2
+#                    eth2 |    | eth3
+#                (p2) peer2    peer3 (p3)
 #
 # Only veth links between namespaces this script creates; host addresses
 # only from 198.18.0.0/15 and 2001:db8::/32. The firewall namespace:
 #   eth0 198.18.0.1/24 2001:db8:0::1/64   routes 198.18.16.0/20 2001:db8:10::/48 via peer0
 #   eth1 198.18.1.1/24 2001:db8:1::1/64   routes 198.18.32.0/20 2001:db8:20::/48 via peer1
 #   eth2 198.18.2.1/24 2001:db8:2::1/64   routes 198.18.48.0/20 2001:db8:30::/48 via peer2
+#   eth3 198.18.3.1/24 2001:db8:3::1/64   routes 198.18.64.0/20 2001:db8:40::/48 via peer3
 #   local (this host): 198.18.128.0/24 and 2001:db8:80::/64
+# A policy's own networks (an example's LAN, its public address) come from
+# a topology file given as TOPO_EXTRA, one directive a line:
+#   local ADDR...            more addresses of this host
+#   route IF PREFIX...       more prefixes routed out of IF (via its peer)
 # Forwarding on, reverse-path filtering off (packets carry any source).
 
 TOPO_ID=${TOPO_ID:-$$}
@@ -18,9 +22,10 @@ FW=fwc-fw-$TOPO_ID
 P0=fwc-p0-$TOPO_ID
 P1=fwc-p1-$TOPO_ID
 P2=fwc-p2-$TOPO_ID
+P3=fwc-p3-$TOPO_ID
 
 topo_down() {
-	for ns in "$FW" "$P0" "$P1" "$P2"; do
+	for ns in "$FW" "$P0" "$P1" "$P2" "$P3"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0
@@ -29,9 +34,9 @@ topo_down() {
 topo_up() {
 	topo_down
 	ip netns add "$FW" && ip netns add "$P0" && ip netns add "$P1" &&
-		ip netns add "$P2" || return 1
+		ip netns add "$P2" && ip netns add "$P3" || return 1
 	ip -n "$FW" link set lo up
-	for i in 0 1 2; do
+	for i in 0 1 2 3; do
 		eval "pns=\$P$i"
 		ip -n "$FW" link add "eth$i" type veth peer name peer netns "$pns" || return 1
 		# quiet links: the only packets are the referee's. The peers
@@ -58,23 +63,51 @@ topo_up() {
 	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip netns exec "$FW" sysctl -qw net.ipv4.conf.all.rp_filter=0
 	ip netns exec "$FW" sysctl -qw net.ipv4.conf.default.rp_filter=0
-	for i in 0 1 2; do
+	for i in 0 1 2 3; do
 		ip netns exec "$FW" sysctl -qw "net.ipv4.conf.eth$i.rp_filter=0"
 	done
 	# static neighbours: no resolution delays for forwarded packets
-	for i in 0 1 2; do
+	for i in 0 1 2 3; do
 		eval "pns=\$P$i"
 		mac=$(ip -n "$pns" -br link show peer | awk '{print $3}')
 		ip -n "$FW" neigh replace "198.18.$i.2" lladdr "$mac" dev "eth$i" nud permanent
 		ip -n "$FW" -6 neigh replace "2001:db8:$i::2" lladdr "$mac" dev "eth$i" nud permanent
 	done
+	if [ -n "${TOPO_EXTRA:-}" ]; then
+		topo_extra "$TOPO_EXTRA" || return 1
+	fi
 	# let the links' start-up chatter (MLD reports) pass
 	sleep 0.5
 	return 0
 }
 
+topo_extra() {   # topo_extra FILE: local addresses and routes of a policy
+	while read -r kw arg rest; do
+		case $kw in
+		""|"#"*) continue ;;
+		local)
+			for a in $arg $rest; do
+				case $a in
+				*:*) ip -n "$FW" -6 route add local "$a" dev lo || return 1 ;;
+				*) ip -n "$FW" route add local "$a" dev lo || return 1 ;;
+				esac
+			done ;;
+		route)
+			i=${arg#eth}
+			for a in $rest; do
+				case $a in
+				*:*) ip -n "$FW" -6 route add "$a" via "2001:db8:$i::2" dev "$arg" || return 1 ;;
+				*) ip -n "$FW" route add "$a" via "198.18.$i.2" dev "$arg" || return 1 ;;
+				esac
+			done ;;
+		*) echo "topo: $1: unknown directive '$kw'" >&2; return 1 ;;
+		esac
+	done <"$1"
+}
+
 topo_peers() {   # the referee's -p and -a arguments
-	echo "-p eth0=$P0:peer -p eth1=$P1:peer -p eth2=$P2:peer" \
-	     "-a eth0=198.18.0.1 -a eth1=198.18.1.1 -a eth2=198.18.2.1" \
-	     "-a eth0=2001:db8:0::1 -a eth1=2001:db8:1::1 -a eth2=2001:db8:2::1"
+	echo "-p eth0=$P0:peer -p eth1=$P1:peer -p eth2=$P2:peer -p eth3=$P3:peer" \
+	     "-a eth0=198.18.0.1 -a eth1=198.18.1.1 -a eth2=198.18.2.1 -a eth3=198.18.3.1" \
+	     "-a eth0=2001:db8:0::1 -a eth1=2001:db8:1::1 -a eth2=2001:db8:2::1" \
+	     "-a eth3=2001:db8:3::1"
 }
