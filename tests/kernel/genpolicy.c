@@ -8,7 +8,8 @@
  * inline services, IPv4 and IPv6, overlapping prefixes and port ranges,
  * user chains (jump, goto, return), mangle marks matched in filter,
  * masquerade, snat and redirect, log rules, reject. Packets are new
- * connections (TCP SYN, UDP, ICMP echo) whose addresses and ports sit on
+ * connections (TCP SYN, UDP, ICMP echo; some of them established, which
+ * the referee sets up in conntrack) whose addresses and ports sit on
  * the edges of what the rules match: the first and last address of each
  * prefix and the address just outside, port range ends and their
  * neighbours, each interface. Stateful matches (rate, connlimit, recent,
@@ -196,10 +197,12 @@ static int nchains;
 static int nsets;
 static bool zone_net[3];
 
+static int rule_fam;   /* single addresses in one rule share a family */
+
 static void addr_term(const char *kw, enum region g)
 {
 	char b[128];
-	int fam = chance(60) ? 4 : 6;
+	int fam = rule_fam;
 	int k = (int)r(10);
 	if (k < 5) {
 		struct pfx p = pick_pfx(fam, g);
@@ -254,6 +257,7 @@ static void proto_terms(void)
 static void rule(const char *hook, bool in_chain, bool mangle)
 {
 	static const char *const acts[] = { "accept", "drop", "reject", "log" };
+	rule_fam = chance(60) ? 4 : 6;
 	bool input = !strcmp(hook, "input"), output = !strcmp(hook, "output");
 	bool forward = !strcmp(hook, "forward");
 	fputs("    ", pf);
@@ -467,6 +471,8 @@ int main(int argc, char **argv)
 			fprintf(kf, " in eth%d", in);
 		if (path >= 4)
 			fprintf(kf, " out eth%d", out);
+		if (chance(8))
+			fputs(" state established", kf);
 		fputc('\n', kf);
 	}
 	fclose(kf);

@@ -59,6 +59,14 @@ topo_up() {
 	done
 	ip -n "$FW" route add local 198.18.128.0/24 dev lo
 	ip -n "$FW" -6 route add local 2001:db8:80::/64 dev lo
+	# established packets meet conntrack entries made by the referee
+	# (conntrack -I): no TCP window tracking of their sequence numbers
+	ip netns exec "$FW" sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1 2>/dev/null ||
+		{ ip netns exec "$FW" nft -f - <<-EOF >/dev/null 2>&1 || true
+		table inet fwc-probe { chain c { type filter hook input priority 0; ct state new; }; }
+		delete table inet fwc-probe
+		EOF
+		ip netns exec "$FW" sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1; }
 	ip netns exec "$FW" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip netns exec "$FW" sysctl -qw net.ipv4.conf.all.rp_filter=0
