@@ -1680,8 +1680,9 @@ static bool lower_terms(struct fe *fe, struct lrule *lr, const struct ast_term *
 				ok = false;
 			}
 			m->per = t->per;
-			if (t->per != PER_NONE)
-				lr->rate_per = true;
+			/* a bucket per family, as iptables and ip6tables
+			 * keep theirs: the rule is split per family */
+			lr->rate_per = true;
 			m->n1 = (uint32_t)fe->rate_ids++;
 			break;
 		}
@@ -2236,6 +2237,11 @@ static void lower_rule(struct fe *fe, const struct ast_rule *ar,
 	    (ar->mark > 0xffffffffu || ar->mask > 0xffffffffu)) {
 		diag_error(&ar->loc, "mark is a 32-bit value");
 		ok = false;
+	} else if (ok && (ar->act == ACT_MARK || (ar->act == ACT_CONNMARK && ar->cm == CM_SET)) &&
+		   ar->mask && (ar->mark & ~ar->mask)) {
+		diag_error(&ar->loc, "mark value 0x%llx has bits outside its mask 0x%llx",
+			   (unsigned long long)ar->mark, (unsigned long long)ar->mask);
+		ok = false;
 	}
 	if (ok && lr.port_lo >= 0 && ar->act == ACT_DNAT) {
 		bool portful = lr.has_alts;
@@ -2441,6 +2447,9 @@ static void lower_all(struct fe *fe, struct ast_stmt *head)
 				if (hk < 0)
 					diag_error(&v->loc, "'%s' is not a filter hook (input, forward, output)",
 						   v->text);
+				else if (arr == fe->imp_loopback && hk == HOOK_FORWARD)
+					diag_error(&v->loc, "the loopback rule is for input and output; "
+						   "forwarded packets never use lo");
 				else
 					arr[hk] = s->on;
 			}

@@ -155,6 +155,7 @@ bool ir_rule_terminal(const struct ir_rule *r)
 	case ACT_CONNMARK:
 	case ACT_JUMP:
 	case ACT_CLAMP_MSS:
+	case ACT_NOTRACK:
 		return false;
 	default:
 		return true;

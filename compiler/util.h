@@ -48,7 +48,8 @@ void bug_at(const char *file, int line, const char *fmt, ...)
  * NUL-terminated and has *len bytes before the NUL. */
 char *read_file(const char *path, size_t *len);
 
-/* Levenshtein distance, for "did you mean". */
+/* Edit distance counting a swap of neighbours as one (optimal string
+ * alignment), for "did you mean". */
 int edit_distance(const char *a, const char *b);
 
 #endif

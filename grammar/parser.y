@@ -53,7 +53,9 @@ static uint64_t num(struct parse_ctx *ctx, struct token t)
 	buf[t.len] = '\0';
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 0);
+	/* decimal, or hex with 0x: a leading zero is not octal */
+	bool hex = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+	unsigned long long v = strtoull(buf, &end, hex ? 16 : 10);
 	if (errno || *end) {
 		diag_error(&t.loc, "number too large");
 		return 0;
@@ -84,7 +86,20 @@ static struct ast_stmt *mkstmt(struct parse_ctx *ctx, enum stmt_kind k, struct l
 	return s;
 }
 
-/* Lists are built reversed (left recursion prepends) and fixed once. */
+/* Long lists (rules, terms, values, ports) are built reversed: left
+ * recursion prepends in O(1), and the list is turned round once where it
+ * is used (LIST_REVERSE). Short lists (zone items) append. */
+#define LIST_REVERSE(head) do {                                          \
+		__typeof__(head) prev_ = NULL, cur_ = (head);            \
+		while (cur_) {                                           \
+			__typeof__(head) nx_ = cur_->next;               \
+			cur_->next = prev_;                              \
+			prev_ = cur_;                                    \
+			cur_ = nx_;                                      \
+		}                                                        \
+		(head) = prev_;                                          \
+	} while (0)
+
 #define LIST_APPEND(head, item) do {                                     \
 		__typeof__(item) *pp_ = &(head);                        \
 		while (*pp_) pp_ = &(*pp_)->next;                        \
@@ -242,6 +257,7 @@ stmt ::= POLICY(K) hook(H) DROP SEMI. {
 }
 stmt ::= MANAGEMENT(K) terms(T) SEMI. {
 	struct ast_stmt *s = mkstmt(ctx, ST_MANAGEMENT, K.loc);
+	LIST_REVERSE(T);
 	s->terms = T;
 	add_stmt(ctx, s);
 }
@@ -254,6 +270,7 @@ stmt ::= IMPLICIT(K) NAME(W) onoff(O) hooklist(H) SEMI. {
 	add_stmt(ctx, s);
 }
 stmt ::= block_head(B) LBRACE rules(R) RBRACE. {
+	LIST_REVERSE(R);
 	B->rules = R;
 	add_stmt(ctx, B);
 }
@@ -314,6 +331,7 @@ zitems(A) ::= zitems(Z) INTERFACE namelist(L) SEMI. {
 }
 zitems(A) ::= zitems(Z) NETWORK vallist(L) SEMI. {
 	A = Z;
+	LIST_REVERSE(L);
 	LIST_APPEND(A->networks, L);
 }
 zitems(A) ::= zitems(Z) error SEMI. { A = Z; A->broken = true; }
@@ -324,6 +342,7 @@ zitems(A) ::= zitems(Z) INTERFACE namelist(L). {
 }
 zitems(A) ::= zitems(Z) NETWORK vallist(L). {
 	A = Z;
+	LIST_REVERSE(L);
 	LIST_APPEND(A->networks, L);
 }
 
@@ -382,10 +401,12 @@ val(A) ::= AT(K) NAME(N). {
 }
 val(A) ::= LBRACE(K) vallist(L) RBRACE(E). {
 	A = mkval(ctx, AV_LIST, loc_join(K.loc, E.loc));
+	LIST_REVERSE(L);
 	A->child = L;
 }
 val(A) ::= LBRACE(K) vallist(L) COMMA RBRACE(E). {
 	A = mkval(ctx, AV_LIST, loc_join(K.loc, E.loc));
+	LIST_REVERSE(L);
 	A->child = L;
 }
 val(A) ::= NOT(K) val(V). {
@@ -394,12 +415,12 @@ val(A) ::= NOT(K) val(V). {
 }
 
 vallist(A) ::= val(V). { A = V; }
-vallist(A) ::= vallist(L) COMMA val(V). { A = L; LIST_APPEND(A, V); }
+vallist(A) ::= vallist(L) COMMA val(V). { A = V; A->next = L; }
 
 port(A) ::= NUMBER(N). { A = mkport(ctx, N, N, false); }
 port(A) ::= NUMBER(L) MINUS NUMBER(H). { A = mkport(ctx, L, H, true); }
 ports(A) ::= port(P). { A = P; }
-ports(A) ::= ports(L) COMMA port(P). { A = L; LIST_APPEND(A, P); }
+ports(A) ::= ports(L) COMMA port(P). { A = P; A->next = L; }
 
 /* "tcp 80, 443, udp 53": a flat list; a bare port belongs to the protocol
  * before it (frontend checks that one came first). */
@@ -423,11 +444,11 @@ svcitem(A) ::= port(N). {
 }
 
 rules(A) ::= . { A = NULL; }
-rules(A) ::= rules(L) rule(R). { A = L; if (R) LIST_APPEND(A, R); }
+rules(A) ::= rules(L) rule(R). { A = L; if (R) { R->next = L; A = R; } }
 rules(A) ::= rules(L) error SEMI. { A = L; }
 rules(A) ::= rules(L) SEMI. { A = L; }
 
-rule(A) ::= action(R) terms(T) SEMI. { A = R; A->terms = T; }
+rule(A) ::= action(R) terms(T) SEMI. { A = R; LIST_REVERSE(T); A->terms = T; }
 
 action(A) ::= ACCEPT(K). { A = A_NEW(struct ast_rule); A->loc = K.loc; A->act = ACT_ACCEPT; }
 action(A) ::= DROP(K). { A = A_NEW(struct ast_rule); A->loc = K.loc; A->act = ACT_DROP; }
@@ -479,7 +500,7 @@ markval(A) ::= NUMBER(N) SLASH NUMBER(M). {
 }
 
 terms(A) ::= . { A = NULL; }
-terms(A) ::= terms(L) term(T). { A = L; LIST_APPEND(A, T); }
+terms(A) ::= terms(L) term(T). { A = T; A->next = L; }
 
 term(A) ::= FROM(K) val(V). { A = mkterm(ctx, TM_FROM, loc_join(K.loc, V->loc)); A->val = V; }
 term(A) ::= TO(K) val(V). { A = mkterm(ctx, TM_TO, loc_join(K.loc, V->loc)); A->val = V; }
@@ -495,10 +516,10 @@ term(A) ::= PROTO(K) NUMBER(N). {
 	A = mkterm(ctx, TM_PROTO, loc_join(K.loc, N.loc));
 	A->word = tstr(ctx, N); A->word_loc = N.loc;
 }
-term(A) ::= SPORT(K) ports(P). { A = mkterm(ctx, TM_SPORT, K.loc); A->ports = P; }
-term(A) ::= DPORT(K) ports(P). { A = mkterm(ctx, TM_DPORT, K.loc); A->ports = P; }
-term(A) ::= SPORT(K) NOT ports(P). { A = mkterm(ctx, TM_SPORT, K.loc); A->ports = P; A->neg = true; }
-term(A) ::= DPORT(K) NOT ports(P). { A = mkterm(ctx, TM_DPORT, K.loc); A->ports = P; A->neg = true; }
+term(A) ::= SPORT(K) ports(P). { A = mkterm(ctx, TM_SPORT, K.loc); LIST_REVERSE(P); A->ports = P; }
+term(A) ::= DPORT(K) ports(P). { A = mkterm(ctx, TM_DPORT, K.loc); LIST_REVERSE(P); A->ports = P; }
+term(A) ::= SPORT(K) NOT ports(P). { A = mkterm(ctx, TM_SPORT, K.loc); LIST_REVERSE(P); A->ports = P; A->neg = true; }
+term(A) ::= DPORT(K) NOT ports(P). { A = mkterm(ctx, TM_DPORT, K.loc); LIST_REVERSE(P); A->ports = P; A->neg = true; }
 term(A) ::= ICMP(K). { A = mkterm(ctx, TM_ICMP, K.loc); }
 term(A) ::= ICMPV4(K). { A = mkterm(ctx, TM_ICMPV4, K.loc); }
 term(A) ::= ICMPV6(K). { A = mkterm(ctx, TM_ICMPV6, K.loc); }
