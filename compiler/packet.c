@@ -61,7 +61,9 @@ static bool parse_num(const struct ptok *t, unsigned long max, unsigned long *v)
 	memcpy(buf, t->s, t->len);
 	buf[t->len] = '\0';
 	char *end;
-	unsigned long x = strtoul(buf, &end, 0);
+	/* decimal, or hex with 0x: "010" is ten, as in the policy language */
+	bool hex = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+	unsigned long x = strtoul(buf, &end, hex ? 16 : 10);
 	if (*end || buf[0] == '-' || x > max)
 		return false;
 	*v = x;
@@ -78,8 +80,11 @@ static int parse_endpoint(const struct ptok *t, int *fam, u128 *a, int *port,
 	*port = -1;
 	if (*s == '[') {
 		const char *rb = memchr(s, ']', t->len);
-		if (!rb)
-			return fail(err, errlen, eo, el, t, "missing ']' in '%s'", "address");
+		if (!rb) {
+			char txt[64];
+			snprintf(txt, sizeof(txt), "%.*s", (int)(t->len < 60 ? t->len : 60), t->s);
+			return fail(err, errlen, eo, el, t, "missing ']' in '%s'", txt);
+		}
 		if (rb + 1 < e) {
 			if (rb[1] != ':')
 				return fail(err, errlen, eo, el, t, "expected ':PORT' after ']'%s", "");
@@ -164,6 +169,14 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 			p->fragment = true;
 			continue;
 		}
+		static const char *const words[] = { "in", "out", "state", "mark", "connmark",
+						     "type", "code", "flags", "uid", NULL };
+		bool known = false;
+		for (size_t w = 0; words[w]; w++)
+			known |= tok_is(k, words[w]);
+		if (!known)
+			return fail(err, errlen, eo, el, k,
+				    "unknown word (in, out, state, mark, connmark, type, code, flags, uid, fragment)%s", "");
 		if (!v) {
 			char w[24];
 			snprintf(w, sizeof(w), "%.*s", (int)(k->len < 20 ? k->len : 20), k->s);
@@ -209,6 +222,8 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 				return fail(err, errlen, eo, el, v, "unknown icmp type '%s'", tn);
 			p->icmp_type = ty;
 		} else if (tok_is(k, "code")) {
+			if (p->proto != 1 && p->proto != 58)
+				return fail(err, errlen, eo, el, k, "'code' is for icmp and icmpv6%s", "");
 			if (!parse_num(v, 255, &x))
 				return fail(err, errlen, eo, el, v, "bad icmp code (0-255)%s", "");
 			p->icmp_code = (int)x;
@@ -225,6 +240,12 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 				if (!c)
 					c = e;
 				bool ok = false;
+				if (c == s || (c < e && c + 1 == e)) {
+					/* ",," or a trailing ",": point at the gap */
+					const char *at = c == s ? s : c;
+					struct ptok ft = { at, 1, v->off + (size_t)(at - v->s) };
+					return fail(err, errlen, eo, el, &ft, "empty tcp flag in the list%s", "");
+				}
 				for (uint32_t b = 1; b < 256; b <<= 1)
 					if ((size_t)(c - s) == strlen(tcp_flag_name(b)) &&
 					    !strncmp(s, tcp_flag_name(b), (size_t)(c - s))) {
@@ -255,8 +276,13 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 		p->tcpflags = p->state == CT_NEW ? TCPF_SYN : TCPF_ACK;
 	if ((p->proto == 1 || p->proto == 58) && p->icmp_type < 0)
 		p->icmp_type = p->family == 4 ? 8 : 128;   /* echo-request */
-	if (p->uid >= 0 && p->iif[0])
-		return fail(err, errlen, eo, el, &t[0], "'uid' is for packets this host sends (no 'in')%s", "");
+	if (p->uid >= 0 && p->iif[0]) {
+		const struct ptok *u = &t[0];
+		for (size_t i = 4; i < n; i++)
+			if (tok_is(&t[i], "uid"))
+				u = &t[i];
+		return fail(err, errlen, eo, el, u, "'uid' is for packets this host sends (no 'in')%s", "");
+	}
 	return 0;
 }
 

@@ -9,6 +9,8 @@
  *   from it:       output (raw, mangle, nat, filter) -> postrouting (mangle, nat)
  * An accept ends one table's chain in one hook; drop and reject end the
  * packet. The nat chains see only the first packet of a connection.
+ * The walk ends: the front end refuses jump loops, and calls nest at most
+ * CALL_DEPTH_MAX deep (the kernel's own limit is 16 for iptables).
  */
 #include <pwd.h>
 #include <stdlib.h>
@@ -278,7 +280,6 @@ static enum outcome run_chain(const struct ir_chain *base, enum fwc_table t,
 	size_t sp = 0;
 	const struct ir_chain *c = base;
 	size_t i = 0;
-	size_t budget = 1000000;   /* loops are impossible in valid IR; be safe */
 	for (;;) {
 		if (i >= c->n) {
 			if (sp == 0) {
@@ -296,10 +297,6 @@ static enum outcome run_chain(const struct ir_chain *base, enum fwc_table t,
 			c = stack[sp].c;
 			i = stack[sp].i;
 			continue;
-		}
-		if (--budget == 0) {
-			snprintf(res->error, sizeof(res->error), "trace did not end (chain loop?)");
-			return OUT_DROP;
 		}
 		const struct ir_rule *r = c->rules[i++];
 		if (!rule_matches(r, p, o, res))
@@ -332,6 +329,8 @@ static enum outcome run_chain(const struct ir_chain *base, enum fwc_table t,
 			if (sp >= CALL_DEPTH_MAX) {
 				snprintf(res->error, sizeof(res->error), "jumps nested deeper than %d",
 					 CALL_DEPTH_MAX);
+				res->verdict_rule = NULL;
+				res->verdict_chain = c;
 				return OUT_DROP;
 			}
 			stack[sp].c = c;
@@ -507,12 +506,15 @@ void trace_print_text(FILE *out, const struct packet *p,
 	if (res->error[0])
 		fprintf(out, "error: %s\n", res->error);
 	where(buf, sizeof(buf), res->verdict_rule);
-	if (res->verdict == ACT_ACCEPT)
+	if (res->error[0])
+		fprintf(out, "verdict: %s (the trace stopped)\n", act_name(res->verdict));
+	else if (res->verdict == ACT_ACCEPT)
 		fputs("verdict: accept\n", out);
+	else if (res->verdict_rule || !res->verdict_chain)
+		fprintf(out, "verdict: %s (%s)\n", act_name(res->verdict), buf);
 	else
-		fprintf(out, "verdict: %s (%s%s%s)\n", act_name(res->verdict), buf,
-			res->verdict_rule ? "" : " of chain ",
-			res->verdict_rule ? "" : res->verdict_chain->name);
+		fprintf(out, "verdict: %s (policy of chain %s)\n", act_name(res->verdict),
+			res->verdict_chain->name);
 	if (memcmp(&res->final, p, sizeof(*p))) {
 		packet_format(buf, sizeof(buf), &res->final);
 		fprintf(out, "packet after: %s\n", buf);
