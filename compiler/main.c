@@ -87,6 +87,44 @@ static const char *find_datadir(const char *opt)
 	return FWC_DATADIR;
 }
 
+/* The options every command that reads a policy takes. */
+struct policy_opts {
+	struct fwc_opts o;
+	const char *fwdirs[17];
+	size_t nfw;
+	const char *datadir;
+};
+
+static int policy_opt(struct policy_opts *po, int c, const char *arg)
+{
+	switch (c) {
+	case 'S':
+		po->o.services_file = arg;
+		return 0;
+	case 'F':
+		if (po->nfw >= 16) {
+			fputs("fwc: too many --firewalld-dir\n", stderr);
+			return -1;
+		}
+		po->fwdirs[po->nfw++] = arg;
+		return 0;
+	case 'd':
+		po->datadir = arg;
+		return 0;
+	}
+	BUG("policy option %c", c);
+}
+
+/* Finish the options once parsed: firewalld directories, data directory. */
+static const struct fwc_opts *policy_opts_done(struct policy_opts *po)
+{
+	po->fwdirs[po->nfw] = NULL;
+	if (po->nfw)
+		po->o.firewalld_dirs = po->fwdirs;
+	po->o.datadir = find_datadir(po->datadir);
+	return &po->o;
+}
+
 enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET };
 
 /* True when -o names a regular file or nothing yet. */
@@ -137,12 +175,10 @@ static int cmd_compile(int argc, char **argv)
 		{ 0 },
 	};
 	enum target target = T_NFT;
-	const char *outpath = NULL, *datadir = NULL;
+	const char *outpath = NULL;
+	struct policy_opts po = { 0 };
 	enum fwc_dump dump = DUMP_NONE;
-	const char *fwdirs[17];
-	size_t nfw = 0;
 	int colormode = -1;
-	struct fwc_opts o = { 0 };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:o:h", longopts, NULL)) != -1) {
@@ -178,17 +214,10 @@ static int cmd_compile(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			o.services_file = optarg;
-			break;
 		case 'F':
-			if (nfw >= 16) {
-				fputs("fwc: too many --firewalld-dir\n", stderr);
-				return FWC_EXIT_USAGE;
-			}
-			fwdirs[nfw++] = optarg;
-			break;
 		case 'd':
-			datadir = optarg;
+			if (policy_opt(&po, c, optarg) < 0)
+				return FWC_EXIT_USAGE;
 			break;
 		case 'C':
 			colormode = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? 0 : -1;
@@ -215,14 +244,11 @@ static int cmd_compile(int argc, char **argv)
 		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
 		return FWC_EXIT_USAGE;
 	}
-	fwdirs[nfw] = NULL;
-	if (nfw)
-		o.firewalld_dirs = fwdirs;
-	o.datadir = find_datadir(datadir);
+	const struct fwc_opts *o = policy_opts_done(&po);
 	bool color = colormode < 0 ? isatty(2) && getenv("NO_COLOR") == NULL : colormode;
 
 	FILE *dumpout = stdout;
-	struct ir *ir = frontend_compile(path, &o, dump, dumpout);
+	struct ir *ir = frontend_compile(path, o, dump, dumpout);
 	if (dump != DUMP_NONE || !ir) {
 		ir_free(ir);
 		return finish(color);
@@ -369,9 +395,8 @@ static int cmd_trace(int argc, char **argv)
 	struct trace_opts to = { ASSUME_MATCH, ASSUME_NOMATCH, ASSUME_NOMATCH, ASSUME_MATCH,
 				 NULL, 0 };
 	struct trace_ifaddr ifaddrs[32];
-	struct fwc_opts o = { 0 };
-	const char *fwdirs[17], *packets = NULL, *datadir = NULL;
-	size_t nfw = 0;
+	struct policy_opts po = { 0 };
+	const char *packets = NULL;
 	bool json = false;
 	int c;
 	optind = 1;
@@ -401,17 +426,10 @@ static int cmd_trace(int argc, char **argv)
 			to.ifaddrs = ifaddrs;
 			break;
 		case 'S':
-			o.services_file = optarg;
-			break;
 		case 'F':
-			if (nfw >= 16) {
-				fputs("fwc: too many --firewalld-dir\n", stderr);
-				return FWC_EXIT_USAGE;
-			}
-			fwdirs[nfw++] = optarg;
-			break;
 		case 'd':
-			datadir = optarg;
+			if (policy_opt(&po, c, optarg) < 0)
+				return FWC_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);
@@ -435,12 +453,9 @@ static int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
 		return FWC_EXIT_USAGE;
 	}
-	fwdirs[nfw] = NULL;
-	if (nfw)
-		o.firewalld_dirs = fwdirs;
-	o.datadir = find_datadir(datadir);
+	const struct fwc_opts *o = policy_opts_done(&po);
 	bool color = isatty(2) && getenv("NO_COLOR") == NULL;
-	struct ir *ir = frontend_compile(path, &o, DUMP_NONE, NULL);
+	struct ir *ir = frontend_compile(path, o, DUMP_NONE, NULL);
 	if (!ir)
 		return finish(color);
 	int bad = 0;
