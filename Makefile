@@ -2,6 +2,8 @@
 # Generated lexer/parser go to build/ and are never committed.
 
 PREFIX  ?= /usr/local
+# `make V=1` shows the full commands
+Q       := $(if $(V),,@)
 DESTDIR ?=
 CC      ?= cc
 BUILD   ?= build
@@ -37,26 +39,31 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Generated code: keep the warnings that matter, not lemon's style ones.
 $(BUILD)/obj/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Icompiler -Igrammar -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Icompiler -Igrammar -c -o $@ $<
 $(BUILD)/obj/parser.o: $(BUILD)/parser.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-but-set-variable \
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-but-set-variable \
 	  -Wno-missing-prototypes -Wno-sign-compare -Wno-implicit-fallthrough \
 	  -Igrammar -c -o $@ $<
 
 # lemon: a conflict is an error (lemon exits non-zero and we check it).
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
 	@mkdir -p $(BUILD)
-	cp grammar/parser.y $(BUILD)/parser.y
+	@echo "  LEMON   grammar/parser.y"
+	@cp grammar/parser.y $(BUILD)/parser.y
 	@cd $(BUILD) && lemon -q -T/usr/share/lemon/lempar.c parser.y \
 	  || { echo "lemon: grammar has conflicts or errors" >&2; rm -f parser.c parser.h; exit 1; }
 	@# lemon leaves an unchanged parser.h alone: keep make's view current
@@ -64,19 +71,23 @@ $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
 
 $(BUILD)/lexer.c: grammar/lexer.re $(BUILD)/parser.h
 	@mkdir -p $(BUILD)
-	re2c -W -Werror --no-generation-date -o $@ $<
+	@echo "  RE2C    $<"
+	$(Q)re2c -W -Werror --no-generation-date -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcunit
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcunit
 
 $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
 
 $(BUILD)/tests/genpolicy: tests/kernel/genpolicy.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

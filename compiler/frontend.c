@@ -459,6 +459,8 @@ static bool load_bogons(struct fe *fe, const struct loc *loc)
 		fe->bogons_failed = true;
 		return false;
 	}
+	snprintf(fe->ir->bogons_date4, sizeof(fe->ir->bogons_date4), "%s", d4);
+	snprintf(fe->ir->bogons_date6, sizeof(fe->ir->bogons_date6), "%s", d6);
 	return true;
 }
 

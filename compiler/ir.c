@@ -433,8 +433,11 @@ void ir_dump(FILE *out, const struct ir *ir)
 	char buf[64];
 	for (size_t i = 0; i < ir->nsets; i++) {
 		const struct ir_set *s = ir->sets[i];
-		fprintf(out, "set %s/%d (%zu intervals%s)", s->name, s->family,
-			s->elems.n, s->builtin ? ", built in" : "");
+		fprintf(out, "set %s/%d (%zu intervals", s->name, s->family, s->elems.n);
+		if (s->builtin)
+			fprintf(out, ", built in: IANA special-purpose registry of %s",
+				s->family == 4 ? ir->bogons_date4 : ir->bogons_date6);
+		fputc(')', out);
 		if (s->elems.n <= 16) {
 			fputc(' ', out);
 			dump_iset(out, &s->elems, s->family);

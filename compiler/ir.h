@@ -131,6 +131,7 @@ struct ir {
 	struct ir_rule **mgmt;
 	size_t nmgmt, capmgmt;
 	const char *source;            /* top file, for headers */
+	char bogons_date4[32], bogons_date6[32];   /* registry dates, if used */
 };
 
 struct ir *ir_new(void);
