@@ -63,7 +63,9 @@ static void usage(FILE *out)
 	      "             3 out of memory, 4 internal error\n", out);
 }
 
-/* --datadir, $FWC_DATADIR, the build tree (<exe>/../data), the install. */
+/* --datadir, $FWC_DATADIR, next to the binary (the build tree's data/, or
+ * an installed tree's share/fwc/ wherever it was copied), the configured
+ * install path. */
 static const char *find_datadir(const char *opt)
 {
 	static char buf[PATH_MAX];
@@ -72,12 +74,13 @@ static const char *find_datadir(const char *opt)
 	const char *env = getenv("FWC_DATADIR");
 	if (env && *env)
 		return env;
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 16);
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 32);
 	if (n > 0) {
 		buf[n] = '\0';
 		char *slash = strrchr(buf, '/');
-		if (slash) {
-			strcpy(slash, "/../data");
+		static const char *const rel[] = { "/../data", "/../share/fwc" };
+		for (size_t i = 0; slash && i < 2; i++) {
+			strcpy(slash, rel[i]);
 			char probe[PATH_MAX + 40];
 			snprintf(probe, sizeof(probe), "%s/iana-registry-dates", buf);
 			if (access(probe, R_OK) == 0)
