@@ -14,16 +14,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0 done=0 rejected=0
+pass=0 fail=0 done=0 rejected=0 handshakes=0 inserted=0
 while [ "$done" -lt "$npol" ]; do
 	"$GEN" "$seed" "$npk" "$tmp/p.fw" "$tmp/p.pkts" || exit 2
 	if ! "$FWC" compile -o /dev/null "$tmp/p.fw" 2>"$tmp/err"; then
 		rejected=$((rejected + 1)); seed=$((seed + 1)); continue
 	fi
 	sh "$here/referee.sh" "$tmp/p.fw" "$tmp/p.pkts" both >"$tmp/out" 2>&1
-	p=$(awk '/^referee: /{s += $2} END {print s + 0}' "$tmp/out")
-	f=$(awk '/^referee: /{s += $4} END {print s + 0}' "$tmp/out")
-	n=$(grep -c '^referee: ' "$tmp/out")
+	p=$(awk '/^referee: [0-9]+ passed, [0-9]+ failed$/ {s += $2} END {print s + 0}' "$tmp/out")
+	f=$(awk '/^referee: [0-9]+ passed, [0-9]+ failed$/ {s += $4} END {print s + 0}' "$tmp/out")
+	n=$(grep -Ec '^referee: [0-9]+ passed, [0-9]+ failed$' "$tmp/out")
+	hs=$(awk '/^referee: established packets:/ {h += $4; d += $10} END {print h + 0, d + 0}' "$tmp/out")
+	handshakes=$((handshakes + ${hs% *})); inserted=$((inserted + ${hs#* }))
 	if [ "$f" != 0 ] || [ "$n" != 2 ]; then
 		echo "random: seed $seed: $f mismatches (policy kept as tests/kernel/failed-seed-$seed.fw)"
 		grep -v '^referee: ' "$tmp/out" | head -20
@@ -35,5 +37,6 @@ while [ "$done" -lt "$npol" ]; do
 	done=$((done + 1)); seed=$((seed + 1))
 done
 echo "random: $done policies x $npk packets x 2 backends (seeds up to $((seed - 1)), $rejected rejected by fwc as matching nothing)"
+echo "random: established packets: $handshakes after a real TCP handshake, $inserted entered into conntrack"
 echo "random: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -188,10 +188,12 @@ static bool handshake(const struct ir *ir, const struct packet *p,
 	syn.tcpflags = TCPF_SYN;
 	struct trace_result r;
 	trace_packet(ir, &syn, o, &r);
-	bool through = r.verdict == ACT_ACCEPT && r.path == PATH_FORWARD &&
-		       !memcmp(&r.final.saddr, &p->saddr, sizeof(u128)) &&
-		       !memcmp(&r.final.daddr, &p->daddr, sizeof(u128)) &&
-		       r.final.sport == p->sport && r.final.dport == p->dport;
+	bool through = r.verdict == ACT_ACCEPT && r.path == PATH_FORWARD;
+	for (size_t i = 0; i < r.n; i++) {
+		enum act_kind k = r.steps[i].rule ? r.steps[i].rule->act.kind : ACT_ACCEPT;
+		if (k == ACT_SNAT || k == ACT_DNAT || k == ACT_MASQUERADE || k == ACT_REDIRECT)
+			through = false;   /* the reply would come to another address */
+	}
 	trace_result_release(&r);
 	if (!through)
 		return false;   /* dropped, or rewritten by NAT: not modelled */
