@@ -1237,8 +1237,6 @@ static bool apply_service_term(struct fe *fe, struct lrule *lr,
 {
 	/* collect services: a name or a { list } of names */
 	const struct ast_val *names = t->val;
-	const struct ast_val one_list = { .kind = AV_LIST, .child = NULL };
-	(void)one_list;
 	const struct ast_val *first = names->kind == AV_LIST ? names->child : names;
 	if (names->kind == AV_NOT) {
 		diag_error(&names->loc, "'not' is not supported for services; "
@@ -2173,6 +2171,27 @@ static struct sym *chain_ref(struct fe *fe, const struct ast_rule *ar,
 	return s;
 }
 
+/* The hook of a rule in a "nat { }" block, by its action: source NAT in
+ * postrouting, destination NAT in prerouting, or in output for packets
+ * "from self". HOOK_NONE for actions that are not NAT. */
+static enum fwc_hook nat_hook(const struct ast_rule *ar)
+{
+	switch (ar->act) {
+	case ACT_MASQUERADE:
+	case ACT_SNAT:
+		return HOOK_POSTROUTING;
+	case ACT_DNAT:
+	case ACT_REDIRECT:
+		for (const struct ast_term *t = ar->terms; t; t = t->next)
+			if (t->kind == TM_FROM && t->val->kind == AV_NAME &&
+			    !strcmp(t->val->text, "self"))
+				return HOOK_OUTPUT;
+		return HOOK_PREROUTING;
+	default:
+		return HOOK_NONE;
+	}
+}
+
 /* Lower one AST rule into scratch; sets *key for zone dispatch. */
 static void lower_rule(struct fe *fe, const struct ast_rule *ar,
 		       enum fwc_table table, enum fwc_hook hook, bool nat_any,
@@ -2188,22 +2207,8 @@ static void lower_rule(struct fe *fe, const struct ast_rule *ar,
 	lr.icmp4 = lr.icmp6 = -1;
 	*key = NULL;
 	if (nat_any) {
-		switch (ar->act) {
-		case ACT_MASQUERADE:
-		case ACT_SNAT:
-			lr.hook = HOOK_POSTROUTING;
-			break;
-		case ACT_DNAT:
-		case ACT_REDIRECT: {
-			/* "from self" makes it output */
-			lr.hook = HOOK_PREROUTING;
-			for (const struct ast_term *t = ar->terms; t; t = t->next)
-				if (t->kind == TM_FROM && t->val->kind == AV_NAME &&
-				    !strcmp(t->val->text, "self"))
-					lr.hook = HOOK_OUTPUT;
-			break;
-		}
-		default:
+		lr.hook = nat_hook(ar);
+		if (lr.hook == HOOK_NONE) {
 			diag_error(&ar->loc, "'%s' in a 'nat { }' block: write it in "
 				   "'nat prerouting { }' or 'nat postrouting { }'",
 				   act_name(ar->act));
@@ -2533,20 +2538,7 @@ static void lower_all(struct fe *fe, struct ast_stmt *head)
 			lower_rule(fe, ar, s->table, hk, s->nat_any, &scratch, &key);
 			if (scratch.n) {
 				if (s->nat_any)
-					hk = (ar->act == ACT_MASQUERADE || ar->act == ACT_SNAT)
-					     ? HOOK_POSTROUTING
-					     : (scratch.rules[0]->act.kind == ACT_DNAT ||
-						scratch.rules[0]->act.kind == ACT_REDIRECT) &&
-						 ir_rule_match(scratch.rules[0], M_OIF) &&
-						 !ir_rule_match(scratch.rules[0], M_IIF)
-						 ? HOOK_OUTPUT : HOOK_PREROUTING;
-				if (s->nat_any && (ar->act == ACT_DNAT || ar->act == ACT_REDIRECT)) {
-					hk = HOOK_PREROUTING;
-					for (const struct ast_term *t = ar->terms; t; t = t->next)
-						if (t->kind == TM_FROM && t->val->kind == AV_NAME &&
-						    !strcmp(t->val->text, "self"))
-							hk = HOOK_OUTPUT;
-				}
+					hk = nat_hook(ar);
 				struct ir_chain **slot = &other[s->table][hk];
 				if (!*slot) {
 					char *n = xasprintf("%s-%s", table_name(s->table), hook_name(hk));
