@@ -85,7 +85,11 @@ struct ir_rule *ir_rule_add(struct ir *ir, struct ir_chain *c,
 
 struct ir_match *ir_match_add(struct ir_rule *r, enum ir_mkind kind)
 {
-	VEC_PUSH(r->m, r->nm, r->capm);
+	/* most rules have 2-5 matches: start small, 100,000 rules add up */
+	if (r->nm >= r->capm) {
+		r->capm = r->capm ? r->capm * 2 : 4;
+		r->m = xrealloc(r->m, r->capm * sizeof(*r->m));
+	}
 	struct ir_match *m = &r->m[r->nm++];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
