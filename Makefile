@@ -113,7 +113,8 @@ KERNEL_ENV = FWC=$(BUILD)/fwc REFEREE=$(BUILD)/tests/referee GEN=$(BUILD)/tests/
 kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy
 	@$(KERNEL_ENV) sh tests/kernel/load.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
-	@if [ -f tests/kernel/examples.sh ]; then $(KERNEL_ENV) sh tests/kernel/examples.sh; fi
+	@$(KERNEL_ENV) sh tests/kernel/examples.sh
+	@$(KERNEL_ENV) sh tests/kernel/features.sh
 	@$(KERNEL_ENV) sh tests/kernel/random.sh 50 200 1
 
 # 50 policies x 10,000 packets x 2 backends, in two parallel workers (two

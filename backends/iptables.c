@@ -83,9 +83,11 @@ static void addr_dim(struct dim *d, const struct iset *s, int fam, bool src)
 	}
 }
 
-static void port_dim(struct dim *d, const struct iset *s, bool src)
+/* iptables has port matches for tcp, udp, sctp and dccp; udplite ports
+ * only through multiport (which also takes one port or one range). */
+static void port_dim(struct dim *d, const struct iset *s, bool src, int proto)
 {
-	if (s->n == 1) {
+	if (s->n == 1 && proto != 136) {
 		if (s->r[0].lo == s->r[0].hi)
 			dim_add(d, xasprintf(" --%s %u", src ? "sport" : "dport",
 					     (unsigned)s->r[0].lo));
@@ -289,7 +291,7 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 			break;
 		case M_SPORT:
 		case M_DPORT:
-			port_dim(rb_dim(&rb), &m->set, m->kind == M_SPORT);
+			port_dim(rb_dim(&rb), &m->set, m->kind == M_SPORT, proto);
 			break;
 		case M_ICMP_TYPE:
 			if (proto == 58)
@@ -319,12 +321,25 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 		case M_UID:
 			fprintf(f, " -m owner %s--uid-owner %s", m->neg ? "! " : "", m->str);
 			break;
-		case M_TCPFLAGS:
-			fputs(" --tcp-flags ", f);
-			put_flags(f, m->mask);
-			fputc(' ', f);
-			put_flags(f, m->value);
+		case M_TCPFLAGS: {
+			/* --tcp-flags knows FIN..URG; ECE and CWR are the ecn
+			 * match's, one bit each */
+			uint32_t low = 0x3f;
+			if (m->mask & low) {
+				fputs(" --tcp-flags ", f);
+				put_flags(f, m->mask & low);
+				fputc(' ', f);
+				put_flags(f, m->value & low);
+			}
+			if (m->mask & ~low) {
+				fputs(" -m ecn", f);
+				if (m->mask & TCPF_ECE)
+					fputs(m->value & TCPF_ECE ? " --ecn-tcp-ece" : " ! --ecn-tcp-ece", f);
+				if (m->mask & TCPF_CWR)
+					fputs(m->value & TCPF_CWR ? " --ecn-tcp-cwr" : " ! --ecn-tcp-cwr", f);
+			}
 			break;
+		}
 		case M_FRAGMENT:
 			fputs(" -f", f);
 			break;

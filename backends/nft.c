@@ -72,6 +72,12 @@ static void put_bits(FILE *out, uint32_t bits, const char *(*name)(uint32_t),
 		}
 }
 
+/* nft's names for the TCP flags: ECE is "ecn" there. */
+static const char *nft_tcp_flag(uint32_t bit)
+{
+	return bit == TCPF_ECE ? "ecn" : tcp_flag_name(bit);
+}
+
 static void set_name(char *buf, size_t n, const struct ir_set *s)
 {
 	snprintf(buf, n, "%s_v%d", s->name, s->family);
@@ -214,10 +220,10 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		case M_TCPFLAGS:
 			SEP();
 			fputs("tcp flags & (", out);
-			put_bits(out, m->mask, tcp_flag_name, " | ");
+			put_bits(out, m->mask, nft_tcp_flag, " | ");
 			fputs(") == ", out);
 			if (m->value)
-				put_bits(out, m->value, tcp_flag_name, " | ");
+				put_bits(out, m->value, nft_tcp_flag, " | ");
 			else
 				fputs("0x0", out);
 			continue;

@@ -158,7 +158,7 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 		return fail(err, errlen, eo, el, &t[0], "icmp is IPv4; use icmpv6%s", "");
 	if (p->proto == 58 && fs == 4)
 		return fail(err, errlen, eo, el, &t[0], "icmpv6 is IPv6; use icmp%s", "");
-	bool flags_given = false;
+	bool flags_given = false, state_given = false;
 	for (size_t i = 4; i < n; i++) {
 		const struct ptok *k = &t[i];
 		const struct ptok *v = i + 1 < n ? &t[i + 1] : NULL;
@@ -200,6 +200,7 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 				return fail(err, errlen, eo, el, v,
 					    "unknown state (new, established, related, invalid, untracked)%s", "");
 			p->state = 1u << found;
+			state_given = true;
 		} else if (tok_is(k, "mark") || tok_is(k, "connmark")) {
 			if (!parse_num(v, 0xffffffffu, &x))
 				return fail(err, errlen, eo, el, v, "bad mark (a 32-bit number)%s", "");
@@ -276,6 +277,11 @@ int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 		p->tcpflags = p->state == CT_NEW ? TCPF_SYN : TCPF_ACK;
 	if ((p->proto == 1 || p->proto == 58) && p->icmp_type < 0)
 		p->icmp_type = p->family == 4 ? 8 : 128;   /* echo-request */
+	/* conntrack does not track neighbour discovery and MLD: unless the
+	 * user said otherwise, such a packet is untracked, as in the kernel */
+	if (p->proto == 58 && !state_given &&
+	    ((p->icmp_type >= 130 && p->icmp_type <= 137) || p->icmp_type == 143))
+		p->state = CT_UNTRACKED;
 	if (p->uid >= 0 && p->iif[0]) {
 		const struct ptok *u = &t[0];
 		for (size_t i = 4; i < n; i++)

@@ -667,8 +667,14 @@ int main(int argc, char **argv)
 		}
 		if (!p.iif[0] && p.uid < 0)
 			p.uid = 0;   /* the raw socket that sends it belongs to root */
-		if (p.state != CT_NEW && p.state != CT_ESTABLISHED) {
-			fprintf(stderr, "%s:%u: the referee sends new or established packets only\n",
+		/* neighbour discovery and MLD are untracked by the kernel
+		 * itself: those can be sent as they are */
+		bool nd = p.proto == 58 && ((p.icmp_type >= 130 && p.icmp_type <= 137) ||
+					    p.icmp_type == 143);
+		if (p.state != CT_NEW && p.state != CT_ESTABLISHED &&
+		    !(p.state == CT_UNTRACKED && nd)) {
+			fprintf(stderr, "%s:%u: the referee sends new or established packets "
+				"only (and untracked neighbour discovery)\n",
 				pkts, lineno);
 			fail++;
 			continue;

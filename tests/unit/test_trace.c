@@ -699,6 +699,12 @@ static void test_parse_icmp_and_protocols(void)
 	CU_ASSERT_EQUAL(p.icmp_code, 0);
 	p = PKT("icmpv6 2001:db8::5 -> 2001:db8::1 in eth0 type nd-neighbor-solicit");
 	CU_ASSERT_EQUAL(p.icmp_type, 135);
+	/* the kernel does not track neighbour discovery: untracked by default */
+	CU_ASSERT_EQUAL(p.state, CT_UNTRACKED);
+	p = PKT("icmpv6 2001:db8::5 -> 2001:db8::1 in eth0 type nd-neighbor-solicit state new");
+	CU_ASSERT_EQUAL(p.state, CT_NEW);
+	p = PKT("icmpv6 2001:db8::5 -> 2001:db8::1 in eth0 type echo-request");
+	CU_ASSERT_EQUAL(p.state, CT_NEW);
 	p = PKT("icmpv6 2001:db8::5 -> 2001:db8::1 in eth0 type destination-unreachable code 3");
 	CU_ASSERT_EQUAL(p.icmp_type, 1);
 	CU_ASSERT_EQUAL(p.icmp_code, 3);
@@ -966,7 +972,7 @@ static void test_format_roundtrip(void)
 		{ "icmp 192.0.2.9 -> 192.0.2.1 in eth0 type 200",
 		  "icmp 192.0.2.9 -> 192.0.2.1 in eth0 state new type 200" },
 		{ "icmpv6 2001:db8::5 -> 2001:db8::1 out eth0 type nd-neighbor-solicit",
-		  "icmpv6 2001:db8::5 -> 2001:db8::1 out eth0 state new type nd-neighbor-solicit" },
+		  "icmpv6 2001:db8::5 -> 2001:db8::1 out eth0 state untracked type nd-neighbor-solicit" },
 		{ "ipv6-icmp 2001:db8::5 -> 2001:db8::1 in eth0",
 		  "icmpv6 2001:db8::5 -> 2001:db8::1 in eth0 state new type echo-request" },
 		{ "47 192.0.2.9 -> 192.0.2.1 in eth0 state invalid",
