@@ -11,6 +11,7 @@
 #include "lexer.h"
 #include "parser.h"
 #include "source.h"
+#include "testutil.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -38,22 +39,6 @@ static const struct srcfile *file;
 static struct token toks[MAX_TOKENS];
 static size_t ntoks;          /* tokens before end of input */
 static struct token eof_tok;  /* the end-of-input token */
-
-/* A failed check with its own message and the caller's line. */
-static void check_at(int line, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check_at(int line, bool ok, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "\n  %s:%d: %s", __FILE__, line, msg);
-}
 
 static void reset(void)
 {
@@ -146,17 +131,6 @@ static void check_lex(int line, const char *src, size_t n,
 		eof_tok.len, (unsigned)(l), (unsigned)(c))
 
 /* The diagnostics as diag_print renders them (malloc'd). */
-static char *diag_text(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	diag_print(f, false);
-	fclose(f);
-	return buf;
-}
-
 /* The rendered diagnostics contain want (header, source line and caret). */
 #define DIAG_HAS(want) do {                                               \
 		char *d_ = diag_text();                                   \

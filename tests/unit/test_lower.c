@@ -17,6 +17,7 @@
 #include "frontend.h"
 #include "ir.h"
 #include "source.h"
+#include "testutil.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -117,21 +118,6 @@ static int suite_clean(void)
 
 /* ---- checking helpers ---- */
 
-static void check_at(int line, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check_at(int line, bool ok, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "\n  %s:%d: %s", __FILE__, line, msg);
-}
-
 static void reset(void)
 {
 	diag_free_all();
@@ -139,16 +125,6 @@ static void reset(void)
 }
 
 /* The diagnostics as diag_print renders them (malloc'd). */
-static char *diag_text(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	diag_print(f, false);
-	fclose(f);
-	return buf;
-}
-
 static struct ir *compile_path(int line, const char *path)
 {
 	reset();

@@ -24,6 +24,7 @@
 #include "source.h"
 #include "trace.h"
 #include "util.h"
+#include "testutil.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -97,35 +98,10 @@ static char *put_policy(const char *text)
 
 /* ---- checking helpers ---- */
 
-static void check_at(int line, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check_at(int line, bool ok, const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "\n  %s:%d: %s", __FILE__, line, msg);
-}
-
 static void reset(void)
 {
 	diag_free_all();
 	src_free_all();
-}
-
-static char *diag_text(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	diag_print(f, false);
-	fclose(f);
-	return buf;
 }
 
 static struct ir *compile_at(int line, const char *text)
