@@ -91,6 +91,11 @@ static const char *find_datadir(const char *opt)
 }
 
 /* The options every command that reads a policy takes. */
+#define POLICY_LONGOPTS                                                   \
+	{ "services", required_argument, NULL, 'S' },                     \
+	{ "firewalld-dir", required_argument, NULL, 'F' },                \
+	{ "datadir", required_argument, NULL, 'd' }
+
 struct policy_opts {
 	struct fwc_opts o;
 	const char *fwdirs[17];
@@ -169,9 +174,7 @@ static int cmd_compile(int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "dump", required_argument, NULL, 'D' },
-		{ "services", required_argument, NULL, 'S' },
-		{ "firewalld-dir", required_argument, NULL, 'F' },
-		{ "datadir", required_argument, NULL, 'd' },
+		POLICY_LONGOPTS,
 		{ "color", required_argument, NULL, 'C' },
 		{ "rule-ids", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -389,9 +392,7 @@ static int cmd_trace(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "assume", required_argument, NULL, 'A' },
 		{ "ifaddr", required_argument, NULL, 'I' },
-		{ "services", required_argument, NULL, 'S' },
-		{ "firewalld-dir", required_argument, NULL, 'F' },
-		{ "datadir", required_argument, NULL, 'd' },
+		POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
