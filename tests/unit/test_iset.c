@@ -7,6 +7,7 @@
  * and death tests (in a forked child) for the BUG() contracts.
  */
 #include "iset.h"
+#include "testutil.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -1191,10 +1192,7 @@ static void test_bugs(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "normalize", test_normalize },
 		{ "normalize at the 128-bit edges", test_normalize_128 },
 		{ "normalize 100,000 prefixes", test_normalize_big },
@@ -1209,22 +1207,5 @@ int main(void)
 		{ "BUG() contracts", test_bugs },
 	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite suite = CU_add_suite("iset", NULL, NULL);
-	if (!suite)
-		goto fail;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	unsigned failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-fail:
-	fprintf(stderr, "CUnit error: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return run_suite("iset", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
 }

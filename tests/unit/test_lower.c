@@ -1493,10 +1493,7 @@ static void test_bug_ninth_set_dropped(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "empty policy: base chains and implicit rules", test_empty_policy },
 		{ "policies", test_policies },
 		{ "implicit on/off", test_implicit_switches },
@@ -1522,22 +1519,5 @@ int main(void)
 		{ "a list with a set does not leak", test_bug_list_with_set_leaks },
 		{ "a 9th set per direction is an error", test_bug_ninth_set_dropped },
 	};
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite suite = CU_add_suite("lower", suite_init, suite_clean);
-	if (!suite)
-		goto fail;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	unsigned failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-fail:
-	fprintf(stderr, "CUnit error: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return run_suite("lower", suite_init, suite_clean, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -2391,10 +2391,7 @@ static void test_bug_code_on_non_icmp(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "parse: IPv4 forms and defaults", test_parse_ipv4 },
 		{ "parse: IPv6 forms", test_parse_ipv6 },
 		{ "parse: state, marks, flags, uid, fragment", test_parse_options },
@@ -2435,22 +2432,5 @@ int main(void)
 		{ "an unknown last word is unknown", test_bug_unknown_last_word },
 		{ "'code' is for icmp only", test_bug_code_on_non_icmp },
 	};
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite suite = CU_add_suite("trace", suite_init, suite_clean);
-	if (!suite)
-		goto fail;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	unsigned failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-fail:
-	fprintf(stderr, "CUnit error: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return run_suite("trace", suite_init, suite_clean, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -5,6 +5,7 @@
 #ifndef FWC_TESTUTIL_H
 #define FWC_TESTUTIL_H
 
+#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,37 @@ static char *diag_text(void)
 	diag_print(f, false);
 	fclose(f);
 	return buf;
+}
+
+/* One suite's tests, run in verbose mode: the exit status of main(). */
+struct unit_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+static int run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+		     const struct unit_test *t, size_t n) __attribute__((unused));
+static int run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+		     const struct unit_test *t, size_t n)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite suite = CU_add_suite(name, init, clean);
+	if (!suite)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (!CU_add_test(suite, t[i].name, t[i].fn))
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS)
+		goto fail;
+	unsigned failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+fail:
+	fprintf(stderr, "CUnit error: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return 1;
 }
 
 #endif
