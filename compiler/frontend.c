@@ -2393,12 +2393,8 @@ static void build_filter_hook(struct fe *fe, enum fwc_hook h, struct hookrules *
 
 static void free_scratch(struct ir_chain *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct ir_rule *r = c->rules[i];
-		for (size_t k = 0; k < r->nm; k++)
-			iset_release(&r->m[k].set);
-		free(r->m);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		ir_rule_release(c->rules[i]);
 	free(c->rules);
 }
 

@@ -11,9 +11,13 @@ struct ir *ir_new(void)
 	return xcalloc(1, sizeof(struct ir));
 }
 
-static void match_release(struct ir_match *m)
+void ir_rule_release(struct ir_rule *r)
 {
-	iset_release(&m->set);
+	for (size_t k = 0; k < r->nm; k++)
+		iset_release(&r->m[k].set);
+	free(r->m);
+	r->m = NULL;
+	r->nm = r->capm = 0;
 }
 
 void ir_free(struct ir *ir)
@@ -22,20 +26,12 @@ void ir_free(struct ir *ir)
 		return;
 	for (size_t i = 0; i < ir->nchains; i++) {
 		struct ir_chain *c = ir->chains[i];
-		for (size_t j = 0; j < c->n; j++) {
-			struct ir_rule *r = c->rules[j];
-			for (size_t k = 0; k < r->nm; k++)
-				match_release(&r->m[k]);
-			free(r->m);
-		}
+		for (size_t j = 0; j < c->n; j++)
+			ir_rule_release(c->rules[j]);
 		free(c->rules);
 	}
-	for (size_t i = 0; i < ir->nmgmt; i++) {
-		struct ir_rule *r = ir->mgmt[i];
-		for (size_t k = 0; k < r->nm; k++)
-			match_release(&r->m[k]);
-		free(r->m);
-	}
+	for (size_t i = 0; i < ir->nmgmt; i++)
+		ir_rule_release(ir->mgmt[i]);
 	free(ir->mgmt);
 	for (size_t i = 0; i < ir->nsets; i++)
 		iset_release(&ir->sets[i]->elems);

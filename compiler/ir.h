@@ -143,6 +143,8 @@ struct ir_chain *ir_chain_find(struct ir *ir, enum fwc_table table,
 struct ir_rule *ir_rule_add(struct ir *ir, struct ir_chain *c,
 			    const struct loc *loc);
 struct ir_match *ir_match_add(struct ir_rule *r, enum ir_mkind kind);
+/* Free a rule's matches (the rule itself lives in the arena). */
+void ir_rule_release(struct ir_rule *r);
 const struct ir_match *ir_rule_match(const struct ir_rule *r,
 				     enum ir_mkind kind);
 struct ir_set *ir_set_add(struct ir *ir, const char *name, int family,

@@ -144,6 +144,34 @@ static bool is_regular_target(const char *path)
 	return S_ISREG(st.st_mode);
 }
 
+/* Write the compiled text: to stdout; to a device or pipe directly (a
+ * rename would replace /dev/null); to a regular file through a temporary
+ * file next to it, renamed into place, so FILE is never half-written.
+ * -1 (message printed) on an I/O error. */
+static int put_output(const char *path, const char *buf, size_t len)
+{
+	if (!path) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+			die("write error on standard output: %s", strerror(errno));
+		return 0;
+	}
+	bool direct = !is_regular_target(path);
+	char *tmp = direct ? xstrdup(path) : xasprintf("%s.fwc-tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fwrite(buf, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (ok && !direct && rename(tmp, path) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
+		if (!direct)
+			unlink(tmp);
+	}
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
 static int write_output(const struct ir *ir, enum target t, FILE *f)
 {
 	switch (t) {
@@ -259,76 +287,20 @@ static int cmd_compile(int argc, char **argv)
 		ir_free(ir);
 		return finish(color);
 	}
-	int rc;
-	if (!outpath) {
-		/* stdout: buffer the whole text first so an error writes nothing */
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (!m)
-			die("out of memory");
-		rc = write_output(ir, target, m);
-		fclose(m);
-		if (rc == 0 && !diag_count(DIAG_ERROR)) {
-			if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
-				die("write error on standard output: %s", strerror(errno));
-		}
-		free(buf);
-	} else if (!is_regular_target(outpath)) {
-		/* a device or pipe (-o /dev/null, a FIFO): renaming a file over
-		 * it would replace it, so write to it directly, all or nothing */
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (!m)
-			die("out of memory");
-		rc = write_output(ir, target, m);
-		fclose(m);
-		if (rc == 0 && !diag_count(DIAG_ERROR)) {
-			FILE *f = fopen(outpath, "w");
-			if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
-				fprintf(stderr, "fwc: cannot write '%s': %s\n", outpath,
-					strerror(errno));
-				free(buf);
-				ir_free(ir);
-				return FWC_EXIT_USAGE;
-			}
-		}
-		free(buf);
-	} else {
-		char *tmp = xasprintf("%s.fwc-tmp.%ld", outpath, (long)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "fwc: cannot write '%s': %s\n", tmp, strerror(errno));
-			free(tmp);
-			ir_free(ir);
-			return FWC_EXIT_USAGE;
-		}
-		rc = write_output(ir, target, f);
-		bool werr = ferror(f) != 0;
-		if (fclose(f) != 0)
-			werr = true;
-		if (rc == 0 && !werr && !diag_count(DIAG_ERROR)) {
-			if (rename(tmp, outpath) != 0) {
-				fprintf(stderr, "fwc: cannot rename to '%s': %s\n", outpath,
-					strerror(errno));
-				unlink(tmp);
-				free(tmp);
-				ir_free(ir);
-				return FWC_EXIT_USAGE;
-			}
-		} else {
-			unlink(tmp);
-			if (werr) {
-				fprintf(stderr, "fwc: write error on '%s'\n", outpath);
-				free(tmp);
-				ir_free(ir);
-				return FWC_EXIT_USAGE;
-			}
-		}
-		free(tmp);
-	}
+	/* the whole text first: an error in a backend writes nothing */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		die("out of memory");
+	int rc = write_output(ir, target, m);
+	fclose(m);
 	ir_free(ir);
+	if (rc == 0 && !diag_count(DIAG_ERROR) && put_output(outpath, buf, len) < 0) {
+		free(buf);
+		return FWC_EXIT_USAGE;
+	}
+	free(buf);
 	return finish(color);
 }
 
