@@ -18,7 +18,7 @@ SAN     ?=
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Icompiler -Ibackends \
              -Ianalyzer -I$(BUILD) $(PKGS_CFLAGS) -MMD -MP \
              -DFWC_DATADIR='"$(PREFIX)/share/fwc"'
-LDLIBS  := $(PKGS_LIBS)
+LDLIBS  := $(PKGS_LIBS) -lbdd
 
 LIB_SRC := $(wildcard compiler/*.c backends/*.c analyzer/*.c)
 LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))

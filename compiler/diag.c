@@ -107,18 +107,21 @@ static void print_head(FILE *out, const struct loc *l, enum diag_sev sev,
 	fputc('\n', out);
 }
 
+void diag_print_one(FILE *out, const struct diag *d, bool color)
+{
+	print_head(out, &d->loc, d->sev, d->msg, d->check, color);
+	print_source(out, &d->loc, '^', color);
+	for (size_t j = 0; j < d->nrel; j++) {
+		const struct diag_related *r = &d->rel[j];
+		print_head(out, &r->loc, DIAG_NOTE, r->msg, NULL, color);
+		print_source(out, &r->loc, '~', color);
+	}
+}
+
 void diag_print(FILE *out, bool color)
 {
-	for (size_t i = 0; i < nq; i++) {
-		struct diag *d = q[i];
-		print_head(out, &d->loc, d->sev, d->msg, d->check, color);
-		print_source(out, &d->loc, '^', color);
-		for (size_t j = 0; j < d->nrel; j++) {
-			struct diag_related *r = &d->rel[j];
-			print_head(out, &r->loc, DIAG_NOTE, r->msg, NULL, color);
-			print_source(out, &r->loc, '~', color);
-		}
-	}
+	for (size_t i = 0; i < nq; i++)
+		diag_print_one(out, q[i], color);
 	if (counts[DIAG_ERROR] > DIAG_MAX_ERRORS)
 		fprintf(out, "fwc: %zu more errors not shown\n",
 			counts[DIAG_ERROR] - DIAG_MAX_ERRORS);

@@ -44,6 +44,9 @@ void diag_related(struct diag *d, const struct loc *loc, const char *fmt, ...)
 size_t diag_count(enum diag_sev sev);
 /* Print every queued record in order; colour when `color`. */
 void diag_print(FILE *out, bool color);
+/* Print one record, queued or not (the analyzer's findings are not: they
+ * are not front-end errors and must not count against DIAG_MAX_ERRORS). */
+void diag_print_one(FILE *out, const struct diag *d, bool color);
 void diag_free_all(void);
 
 /* Errors past this many are counted but not queued (one bad file cannot

@@ -2811,6 +2811,15 @@ struct ir *frontend_compile(const char *path, const struct fwc_opts *o,
 	ir_sort(fe.ir);
 	for (size_t i = 0; i < fe.nsyms; i++) {
 		struct sym *s = fe.syms[i];
+		if (!s->builtin && s->kind != SYM_CHAIN && s->loc.file) {
+			struct ir *ir = fe.ir;
+			VEC_PUSH(ir->defs, ir->ndefs, ir->capdefs);
+			struct ir_def *d = &ir->defs[ir->ndefs++];
+			d->kind = kind_name(s->kind);
+			d->name = s->name;
+			d->loc = s->loc;
+			d->used = s->used;
+		}
 		aspec_release(&s->val);
 		if (s->kind == SYM_ZONE) {
 			free(s->zone.ifaces);

@@ -33,6 +33,7 @@ void ir_free(struct ir *ir)
 	for (size_t i = 0; i < ir->nmgmt; i++)
 		ir_rule_release(ir->mgmt[i]);
 	free(ir->mgmt);
+	free(ir->defs);
 	for (size_t i = 0; i < ir->nsets; i++)
 		iset_release(&ir->sets[i]->elems);
 	free(ir->chains);

@@ -118,6 +118,14 @@ struct ir_chain {
 	bool used;                     /* referenced by a jump/goto/dispatch */
 };
 
+/* A name the policy defines (zone, set, service, define), for `unused`. */
+struct ir_def {
+	const char *kind;              /* "zone", "set", ... */
+	const char *name;
+	struct loc loc;
+	bool used;
+};
+
 struct ir {
 	struct arena arena;
 	struct arena ast_arena;        /* names the IR points into */
@@ -130,6 +138,8 @@ struct ir {
 	 * in no chain: what the lockout check must find still allowed. */
 	struct ir_rule **mgmt;
 	size_t nmgmt, capmgmt;
+	struct ir_def *defs;
+	size_t ndefs, capdefs;
 	const char *source;            /* top file, for headers */
 	char bogons_date4[32], bogons_date6[32];   /* registry dates, if used */
 };

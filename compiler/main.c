@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
+#include "lint.h"
 #include "trace.h"
 
 #ifndef FWC_VERSION
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY\n"
 	      "       fwc trace [options] POLICY PACKET...\n"
+	      "       fwc lint [options] POLICY\n"
 	      "       fwc --version | --help\n"
 	      "\n"
 	      "compile options:\n"
@@ -47,6 +49,8 @@ static void usage(FILE *out)
 	      "      --color=WHEN      auto (default), always, never\n"
 	      "      --rule-ids        end each rule's comment with #ID (its IR rule)\n"
 	      "                        and count hits in nft (for the kernel referee)\n"
+	      "      --force           emit even when a lint check reports an error\n"
+	      "                        (lockout)\n"
 	      "\n"
 	      "trace options (fwc trace [options] POLICY PACKET...):\n"
 	      "  PACKET                e.g. 'tcp 198.51.100.7:40000 -> 192.0.2.1:22 in eth0'\n"
@@ -58,6 +62,18 @@ static void usage(FILE *out)
 	      "      --ifaddr IF=ADDR  this host's address on IF (where a redirect\n"
 	      "                        sends packets); repeatable, v4 and v6\n"
 	      "      --services, --firewalld-dir, --datadir as for compile\n"
+	      "\n"
+	      "lint options (fwc lint [options] POLICY):\n"
+	      "      --format F        text (default), json, junit, sarif\n"
+	      "  -o, --output FILE     write the report to FILE (atomically)\n"
+	      "  -W CHECK, -Wno-CHECK  enable / disable one check (-Wall: every one)\n"
+	      "      --werror          warnings also make the exit status 1\n"
+	      "      --witness         a packet for every reachable rule and finding\n"
+	      "      --ssh-client A[:P] check that the SSH session from A (port P)\n"
+	      "                        survives the policy\n"
+	      "      --color, --services, --firewalld-dir, --datadir as for compile\n"
+	      "  checks: shadowed redundant empty-match mark-order mark-overwritten\n"
+	      "          nat-bypass lockout unused unreachable-chain unknown-match\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
 	      "             3 out of memory, 4 internal error\n", out);
@@ -196,6 +212,26 @@ static int finish(bool color)
 	return e ? FWC_EXIT_ERROR : FWC_EXIT_OK;
 }
 
+/* Run the error-level checks; print their findings. -1 if any. */
+static int lint_gate(const struct ir *ir, bool color)
+{
+	struct lint_opts lo;
+	lint_opts_default(&lo);
+	for (int c = 0; c < CHK_MAX; c++)
+		lo.enabled[c] = lint_checks[c].sev == DIAG_ERROR;
+	struct lint_result res = { 0 };
+	analyze(ir, &lo, &res);
+	lint_suppress(&res);
+	size_t errors = 0;
+	for (size_t i = 0; i < res.n; i++)
+		if (res.f[i].sev == DIAG_ERROR)
+			errors++;
+	if (errors)
+		lint_write(stderr, LF_TEXT, &res, color);
+	lint_result_release(&res);
+	return errors ? -1 : 0;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -205,9 +241,11 @@ static int cmd_compile(int argc, char **argv)
 		POLICY_LONGOPTS,
 		{ "color", required_argument, NULL, 'C' },
 		{ "rule-ids", no_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	bool force = false;
 	enum target target = T_NFT;
 	const char *outpath = NULL;
 	struct policy_opts po = { 0 };
@@ -259,6 +297,9 @@ static int cmd_compile(int argc, char **argv)
 		case 'R':
 			backend_rule_ids = true;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return FWC_EXIT_OK;
@@ -286,6 +327,14 @@ static int cmd_compile(int argc, char **argv)
 	if (dump != DUMP_NONE || !ir) {
 		ir_free(ir);
 		return finish(color);
+	}
+	/* the error-level checks gate the output */
+	if (!force && lint_gate(ir, color) != 0) {
+		ir_free(ir);
+		finish(color);
+		fputs("fwc: not compiled: the policy fails an error-level check "
+		      "(use --force to compile anyway)\n", stderr);
+		return FWC_EXIT_ERROR;
 	}
 	/* the whole text first: an error in a backend writes nothing */
 	char *buf = NULL;
@@ -471,6 +520,204 @@ static int cmd_trace(int argc, char **argv)
 	return rc ? rc : bad ? FWC_EXIT_ERROR : FWC_EXIT_OK;
 }
 
+static int parse_ssh_client(const char *arg, struct lint_opts *lo)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", arg);
+	char *addr = buf, *port = NULL;
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+		if (!end)
+			return -1;
+		*end = '\0';
+		addr = buf + 1;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1])
+			return -1;
+	} else {
+		char *colon = strchr(buf, ':');
+		if (colon && !strchr(colon + 1, ':')) {
+			*colon = '\0';
+			port = colon + 1;
+		}
+	}
+	int plen;
+	char err[128];
+	if (addr_parse(addr, strlen(addr), &lo->ssh_family, &lo->ssh_addr, &plen,
+		       err, sizeof(err)) < 0 ||
+	    plen != (lo->ssh_family == 4 ? 32 : 128))
+		return -1;
+	lo->ssh_port = -1;
+	if (port) {
+		char *end;
+		long v = strtol(port, &end, 10);
+		if (!*port || *end || v < 0 || v > 65535)
+			return -1;
+		lo->ssh_port = (int)v;
+	}
+	lo->has_ssh_client = true;
+	return 0;
+}
+
+/* $SSH_CONNECTION is "client-ip client-port server-ip server-port" */
+static int ssh_from_env(struct lint_opts *lo)
+{
+	const char *e = getenv("SSH_CONNECTION");
+	char ip[64];
+	unsigned port;
+	if (!e || sscanf(e, "%63s %u", ip, &port) != 2)
+		return -1;
+	char arg[96];
+	snprintf(arg, sizeof(arg), strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, port);
+	return parse_ssh_client(arg, lo);
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "werror", no_argument, NULL, 'E' },
+		{ "witness", no_argument, NULL, 'w' },
+		{ "ssh-client", required_argument, NULL, 's' },
+		POLICY_LONGOPTS,
+		{ "color", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct lint_opts lo;
+	lint_opts_default(&lo);
+	enum lint_format fmt = LF_TEXT;
+	const char *outpath = NULL;
+	bool werror = false;
+	struct policy_opts po = { 0 };
+	int colormode = -1;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "W:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			if (!strcmp(optarg, "text"))
+				fmt = LF_TEXT;
+			else if (!strcmp(optarg, "json"))
+				fmt = LF_JSON;
+			else if (!strcmp(optarg, "junit"))
+				fmt = LF_JUNIT;
+			else if (!strcmp(optarg, "sarif"))
+				fmt = LF_SARIF;
+			else {
+				fprintf(stderr, "fwc: unknown format '%s' (text, json, junit, sarif)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'W': {
+			bool on = strncmp(optarg, "no-", 3) != 0;
+			const char *id = on ? optarg : optarg + 3;
+			if (!strcmp(id, "all")) {
+				for (int k = 0; k < CHK_MAX; k++)
+					lo.enabled[k] = on;
+				break;
+			}
+			if (!strcmp(id, "error")) {
+				werror = on;
+				break;
+			}
+			enum lint_check k = lint_check_by_id(id);
+			if (k == CHK_MAX) {
+				struct suggest sg;
+				char sb[96];
+				suggest_init(&sg, id);
+				for (int j = 0; j < CHK_MAX; j++)
+					suggest_offer(&sg, lint_checks[j].id);
+				fprintf(stderr, "fwc: unknown check '%s'%s\n", id,
+					suggest_text(&sg, sb, sizeof(sb)));
+				return FWC_EXIT_USAGE;
+			}
+			lo.enabled[k] = on;
+			break;
+		}
+		case 'E':
+			werror = true;
+			break;
+		case 'w':
+			lo.witness = true;
+			break;
+		case 's':
+			if (parse_ssh_client(optarg, &lo) < 0) {
+				fprintf(stderr, "fwc: bad --ssh-client '%s' (ADDR, ADDR:PORT or [V6]:PORT)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'S':
+		case 'F':
+		case 'd':
+			if (policy_opt(&po, c, optarg) < 0)
+				return FWC_EXIT_USAGE;
+			break;
+		case 'C':
+			colormode = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? 0 : -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(optind < argc ? "fwc: lint takes one policy file\n"
+				    : "fwc: lint needs a policy file\n", stderr);
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+		return FWC_EXIT_USAGE;
+	}
+	if (!lo.has_ssh_client)
+		ssh_from_env(&lo);
+	const struct fwc_opts *o = policy_opts_done(&po);
+	bool tty = outpath ? false : isatty(1);
+	bool color = colormode < 0 ? tty && getenv("NO_COLOR") == NULL : colormode;
+	struct ir *ir = frontend_compile(path, o, DUMP_NONE, NULL);
+	if (!ir)
+		return finish(color);
+	/* front-end warnings go to stderr, the report to stdout or -o */
+	diag_print(stderr, color && isatty(2));
+	struct lint_result res = { 0 };
+	analyze(ir, &lo, &res);
+	lint_suppress(&res);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		die("out of memory");
+	lint_write(m, fmt, &res, color);
+	fclose(m);
+	size_t errors = 0, warnings = 0;
+	for (size_t i = 0; i < res.n; i++) {
+		if (res.f[i].sev == DIAG_ERROR)
+			errors++;
+		else if (res.f[i].sev == DIAG_WARNING)
+			warnings++;
+	}
+	lint_result_release(&res);
+	ir_free(ir);
+	int rc = put_output(outpath, buf, len);
+	free(buf);
+	if (rc < 0)
+		return FWC_EXIT_USAGE;
+	return errors || (werror && warnings) ? FWC_EXIT_ERROR : FWC_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -483,6 +730,8 @@ int main(int argc, char **argv)
 		rc = cmd_compile(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "trace"))
 		rc = cmd_trace(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "lint"))
+		rc = cmd_lint(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("fwc %s\n", FWC_VERSION);
 		rc = FWC_EXIT_OK;

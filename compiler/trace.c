@@ -27,11 +27,6 @@ const char *path_name(enum path p)
 	return n[p];
 }
 
-struct hookstep {
-	enum fwc_hook hook;
-	enum fwc_table table;
-};
-
 static const struct hookstep path_input[] = {
 	{ HOOK_PREROUTING, TBL_RAW }, { HOOK_PREROUTING, TBL_MANGLE },
 	{ HOOK_PREROUTING, TBL_NAT }, { HOOK_INPUT, TBL_MANGLE },
@@ -51,6 +46,12 @@ static const struct hookstep path_output[] = {
 	{ HOOK_POSTROUTING, TBL_MANGLE }, { HOOK_POSTROUTING, TBL_NAT },
 	{ HOOK_MAX, TBL_MAX },
 };
+
+const struct hookstep *path_steps(enum path p)
+{
+	return p == PATH_INPUT ? path_input : p == PATH_FORWARD ? path_forward
+								: path_output;
+}
 
 static const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
 					 enum fwc_hook h)
@@ -386,9 +387,7 @@ void trace_packet(const struct ir *ir, const struct packet *pin,
 	struct packet p = *pin;
 	res->path = p.iif[0] && p.oif[0] ? PATH_FORWARD : p.iif[0] ? PATH_INPUT
 								     : PATH_OUTPUT;
-	const struct hookstep *steps = res->path == PATH_INPUT ? path_input :
-				       res->path == PATH_FORWARD ? path_forward
-								 : path_output;
+	const struct hookstep *steps = path_steps(res->path);
 	res->verdict = ACT_ACCEPT;
 	for (const struct hookstep *hs = steps; hs->hook != HOOK_MAX; hs++) {
 		if (hs->table == TBL_NAT && p.state != CT_NEW) {

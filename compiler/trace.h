@@ -60,6 +60,15 @@ int ifaddr_parse(const char *text, struct trace_ifaddr *a);
 
 enum path { PATH_INPUT, PATH_FORWARD, PATH_OUTPUT };
 
+/* The (hook, table) steps of a path in kernel order, ending with
+ * { HOOK_MAX, TBL_MAX }. A redirect on the forward path continues with the
+ * input path's steps after nat prerouting (index 3 on). */
+struct hookstep {
+	enum fwc_hook hook;
+	enum fwc_table table;
+};
+const struct hookstep *path_steps(enum path p);
+
 struct trace_step {
 	enum fwc_table table;
 	enum fwc_hook hook;

@@ -1,0 +1,1510 @@
+/*
+ * analyze.c: every packet through the IR at once, and the checks.
+ *
+ * The walk is trace.c's, over sets: for each path (input, forward,
+ * output) the set of all valid packets enters the first hook; each rule
+ * splits the set that reaches it into what it matches and what goes on;
+ * jumps recurse, marks and NAT rewrite the cur copies (space.h), so every
+ * set is a relation between incoming packets and what they have become.
+ * Two sets travel together: `may` (packets that can be here under some
+ * behaviour of the stateful matches) and `must` (packets that are here
+ * whatever they do). A finding is certain when it holds on the right one.
+ *
+ * What the walk records: per rule, the packets it is first to match
+ * (hit), the condition context of every visit (for empty-match), and an
+ * ordered list of decisions (events) so that a rule that never matches
+ * can name the earlier rules that took its packets. The checks then read
+ * those records; the downward half of `redundant` runs backwards over
+ * each chain.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint.h"
+#include "space.h"
+
+#define DEPTH_MAX 64
+
+/* Decision classes: accept, drop, return (to the caller, or the policy),
+ * and one per kind of reject. */
+enum { K_ACC, K_DROP, K_RET, K_REJ0, K_MAX = 16 };
+
+struct flow {
+	BDD may, must;
+};
+
+struct outcome {
+	struct flow acc, drop, rej, ret, redir;
+};
+
+struct event {
+	const struct ir_rule *r;       /* NULL: the chain's policy */
+	const struct ir_chain *c;
+	enum act_kind act;
+	BDD taken;                     /* may, relation terms */
+	BDD orig;                      /* its incoming packets, or -1 */
+	size_t visit;
+	int path;
+};
+
+struct visit {
+	const struct ir_chain *c;
+	BDD entry;                     /* may, at the chain's first rule */
+	BDD ctx;                       /* conditions only: path and jumps */
+	size_t ev_start, path_ev_start;
+	int path;
+};
+
+struct rvisit {
+	size_t visit, ev_end;
+};
+
+struct rinfo {
+	const struct ir_chain *chain;
+	BDD mmay, mmust;               /* -1 until computed */
+	BDD hit, hit_all, ctxhit;
+	struct rvisit *v;
+	size_t nv, capv;
+	bool visited, reported, down;
+};
+
+/* marks within one base chain walk (mark-order, mark-overwritten) */
+struct markev {
+	const struct ir_rule *r;
+	BDD orig;                      /* incoming packets it acted on */
+	bool certain;
+	enum { MK_SET, MK_CLEAR, MK_READ, MK_EXEMPT } kind;
+};
+
+struct dnat {
+	const struct ir_rule *r;
+	struct flow out;               /* after the rewrite */
+};
+
+struct an {
+	const struct ir *ir;
+	const struct lint_opts *o;
+	struct lint_result *res;
+	struct space s;
+	struct rinfo *ri;
+	struct event *ev;
+	size_t nev, capev;
+	struct visit *vis;
+	size_t nvis, capvis;
+	struct markev *mk;
+	size_t nmk, capmk;
+	struct dnat *dn;
+	size_t ndn, capdn;
+	struct flow acc[3];            /* accepted at the end, per path */
+	BDD acc_orig_may[3], acc_orig_must[3];
+	size_t path_ev_start;
+	bool in_mangle_base;
+	const struct ir_rule *rejw[K_MAX];   /* one rule per reject kind */
+	size_t nrejw;
+};
+
+/* ---- small helpers ---- */
+
+static BDD and2(BDD a, BDD b) { return bref(bdd_and(a, b)); }
+static BDD diff2(BDD a, BDD b) { return bref(bdd_apply(a, b, bddop_diff)); }
+static void drop_ref(BDD *b)
+{
+	if (*b != -1)
+		bdd_delref(*b);
+	*b = -1;
+}
+
+static struct flow flow_empty(void)
+{
+	struct flow f = { bref(bddfalse), bref(bddfalse) };
+	return f;
+}
+
+static void flow_release(struct flow *f)
+{
+	drop_ref(&f->may);
+	drop_ref(&f->must);
+}
+
+static void flow_or(struct flow *a, const struct flow *b)
+{
+	bor(&a->may, b->may);
+	bor(&a->must, b->must);
+}
+
+static void outcome_init(struct outcome *o)
+{
+	o->acc = flow_empty();
+	o->drop = flow_empty();
+	o->rej = flow_empty();
+	o->ret = flow_empty();
+	o->redir = flow_empty();
+}
+
+static void outcome_release(struct outcome *o)
+{
+	flow_release(&o->acc);
+	flow_release(&o->drop);
+	flow_release(&o->rej);
+	flow_release(&o->ret);
+	flow_release(&o->redir);
+}
+
+static void rule_bdds(struct an *an, const struct ir_rule *r)
+{
+	struct rinfo *ri = &an->ri[r->id];
+	if (ri->mmay != -1)
+		return;
+	ri->mmay = space_rule(&an->s, r, true);
+	ri->mmust = rule_is_stateful(r) ? bref(bddfalse) : bref(ri->mmay);
+}
+
+static void add_event(struct an *an, const struct ir_rule *r,
+		      const struct ir_chain *c, enum act_kind act, BDD taken,
+		      size_t visit, int path)
+{
+	if (taken == bddfalse)
+		return;
+	VEC_PUSH(an->ev, an->nev, an->capev);
+	struct event *e = &an->ev[an->nev++];
+	e->r = r;
+	e->c = c;
+	e->act = act;
+	e->taken = bref(taken);
+	e->orig = -1;
+	e->visit = visit;
+	e->path = path;
+}
+
+static BDD event_orig(struct an *an, struct event *e)
+{
+	if (e->orig == -1)
+		e->orig = space_orig(&an->s, e->taken);
+	return e->orig;
+}
+
+static void add_mark(struct an *an, const struct ir_rule *r, int kind,
+		     const struct flow *hit)
+{
+	if (hit->may == bddfalse)
+		return;
+	VEC_PUSH(an->mk, an->nmk, an->capmk);
+	struct markev *m = &an->mk[an->nmk++];
+	m->r = r;
+	m->kind = kind;
+	m->orig = space_orig(&an->s, hit->may);
+	m->certain = hit->must == hit->may;
+}
+
+static bool is_nat_act(enum act_kind k)
+{
+	return k == ACT_SNAT || k == ACT_DNAT || k == ACT_MASQUERADE ||
+	       k == ACT_REDIRECT;
+}
+
+/* ---- the walk ---- */
+
+static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
+		 BDD ctx, int path, int depth, struct outcome *out);
+
+static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
+		      const struct ir_rule *r, struct flow *f, BDD ctx,
+		      int path, int depth, struct outcome *out)
+{
+	struct rinfo *ri = &an->ri[r->id];
+	rule_bdds(an, r);
+	ri->visited = true;
+	BDD t = and2(ctx, ri->mmay);
+	bor(&ri->ctxhit, t);
+	bdd_delref(t);
+	VEC_PUSH(ri->v, ri->nv, ri->capv);
+	ri->v[ri->nv].visit = vi;
+	ri->v[ri->nv].ev_end = an->nev;
+	ri->nv++;
+	if (f->may == bddfalse)
+		return;
+	struct flow hit = { and2(f->may, ri->mmay), and2(f->must, ri->mmust) };
+	BDD all = and2(f->must, ri->mmay);
+	bor(&ri->hit, hit.may);
+	bor(&ri->hit_all, all);
+	bdd_delref(all);
+	if (hit.may == bddfalse) {
+		flow_release(&hit);
+		return;
+	}
+	struct flow rest = { diff2(f->may, ri->mmust), diff2(f->must, ri->mmay) };
+	const struct ir_action *a = &r->act;
+	bool pass = false;        /* the flow goes on unchanged */
+	struct outcome sub;
+	switch (a->kind) {
+	case ACT_ACCEPT:
+		add_event(an, r, c, a->kind, hit.may, vi, path);
+		flow_or(&out->acc, &hit);
+		if (an->in_mangle_base)
+			add_mark(an, r, MK_EXEMPT, &hit);
+		break;
+	case ACT_DROP:
+		add_event(an, r, c, a->kind, hit.may, vi, path);
+		flow_or(&out->drop, &hit);
+		break;
+	case ACT_REJECT:
+		add_event(an, r, c, a->kind, hit.may, vi, path);
+		flow_or(&out->rej, &hit);
+		break;
+	case ACT_RETURN:
+		add_event(an, r, c, a->kind, hit.may, vi, path);
+		flow_or(&out->ret, &hit);
+		if (an->in_mangle_base)
+			add_mark(an, r, MK_EXEMPT, &hit);
+		break;
+	case ACT_JUMP:
+	case ACT_GOTO: {
+		outcome_init(&sub);
+		BDD ctx2 = and2(ctx, ri->mmay);
+		if (depth < DEPTH_MAX)
+			walk(an, a->target, &hit, ctx2, path, depth + 1, &sub);
+		bdd_delref(ctx2);
+		flow_or(&out->acc, &sub.acc);
+		flow_or(&out->drop, &sub.drop);
+		flow_or(&out->rej, &sub.rej);
+		flow_or(&out->redir, &sub.redir);
+		if (a->kind == ACT_JUMP)
+			flow_or(&rest, &sub.ret);
+		else
+			flow_or(&out->ret, &sub.ret);
+		outcome_release(&sub);
+		break;
+	}
+	case ACT_MARK:
+	case ACT_CONNMARK:
+	case ACT_NOTRACK: {
+		if (an->in_mangle_base) {
+			bool clear = (a->kind == ACT_MARK ||
+				      (a->kind == ACT_CONNMARK && a->cm == CM_SET)) &&
+				     (a->mark & a->mask) == 0;
+			if (a->kind == ACT_CONNMARK && a->cm == CM_SAVE)
+				add_mark(an, r, MK_READ, &hit);
+			else if (a->kind != ACT_NOTRACK)
+				add_mark(an, r, clear ? MK_CLEAR : MK_SET, &hit);
+		}
+		struct flow tr = { space_apply(&an->s, r, hit.may),
+				   space_apply(&an->s, r, hit.must) };
+		flow_or(&rest, &tr);
+		flow_release(&tr);
+		break;
+	}
+	case ACT_SNAT:
+	case ACT_DNAT:
+	case ACT_MASQUERADE:
+	case ACT_REDIRECT: {
+		add_event(an, r, c, a->kind, hit.may, vi, path);
+		struct flow tr = { space_apply(&an->s, r, hit.may),
+				   space_apply(&an->s, r, hit.must) };
+		flow_or(a->kind == ACT_REDIRECT ? &out->redir : &out->acc, &tr);
+		if (a->kind == ACT_DNAT || a->kind == ACT_REDIRECT) {
+			/* one entry per rule, over all its visits */
+			size_t k = 0;
+			while (k < an->ndn && an->dn[k].r != r)
+				k++;
+			if (k == an->ndn) {
+				VEC_PUSH(an->dn, an->ndn, an->capdn);
+				an->dn[k].r = r;
+				an->dn[k].out = flow_empty();
+				an->ndn++;
+			}
+			flow_or(&an->dn[k].out, &tr);
+		}
+		flow_release(&tr);
+		break;
+	}
+	case ACT_LOG:
+	case ACT_CLAMP_MSS:
+	default:
+		pass = true;
+		break;
+	}
+	if (an->in_mangle_base) {
+		for (size_t i = 0; i < r->nm; i++)
+			if (r->m[i].kind == M_MARK) {
+				add_mark(an, r, MK_READ, &hit);
+				break;
+			}
+	}
+	flow_release(&hit);
+	if (pass) {
+		flow_release(&rest);
+		return;
+	}
+	flow_release(f);
+	*f = rest;
+}
+
+static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
+		 BDD ctx, int path, int depth, struct outcome *out)
+{
+	VEC_PUSH(an->vis, an->nvis, an->capvis);
+	size_t vi = an->nvis++;
+	struct visit *v = &an->vis[vi];
+	v->c = c;
+	v->entry = bref(in->may);
+	v->ctx = bref(ctx);
+	v->ev_start = an->nev;
+	v->path_ev_start = an->path_ev_start;
+	v->path = path;
+	struct flow f = { bref(in->may), bref(in->must) };
+	for (size_t i = 0; i < c->n; i++)
+		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out);
+	flow_or(&out->ret, &f);
+	flow_release(&f);
+}
+
+static const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
+					 enum fwc_hook h)
+{
+	for (size_t i = 0; i < ir->nchains; i++)
+		if (ir->chains[i]->table == t && ir->chains[i]->hook == h)
+			return ir->chains[i];
+	return NULL;
+}
+
+/* One base chain: what it accepts goes on in *f, what it drops or rejects
+ * joins *dropped, a redirect's packets go to *redir. */
+static void run_base(struct an *an, const struct ir_chain *c, struct flow *f,
+		     int path, struct flow *dropped, struct flow *redir)
+{
+	/* the context of a base chain is the set of packets the path can
+	 * bring, without the decisions of earlier chains */
+	BDD pd = space_path(&an->s, path);
+	BDD ctx = and2(an->s.dom, pd);
+	if (c->table == TBL_NAT) {
+		BDD nw = fld_eq(&an->s, F_STATE, 0, false);
+		band(&ctx, nw);
+		bdd_delref(nw);
+	}
+	bdd_delref(pd);
+	struct outcome o;
+	outcome_init(&o);
+	an->in_mangle_base = c->table == TBL_MANGLE;
+	walk(an, c, f, ctx, path, 0, &o);
+	an->in_mangle_base = false;
+	bdd_delref(ctx);
+	/* the end of a base chain, and a return from it: its policy */
+	if (c->policy == ACT_DROP) {
+		add_event(an, NULL, c, ACT_DROP, o.ret.may, an->nvis - 1, path);
+		flow_or(&o.drop, &o.ret);
+	} else {
+		flow_or(&o.acc, &o.ret);
+	}
+	flow_or(dropped, &o.drop);
+	flow_or(dropped, &o.rej);
+	flow_or(redir, &o.redir);
+	flow_release(f);
+	f->may = bref(o.acc.may);
+	f->must = bref(o.acc.must);
+	outcome_release(&o);
+}
+
+static void check_marks(struct an *an, size_t from);
+
+/* Run the steps from hs on: what is accepted at the end joins *acc. */
+static void run_steps(struct an *an, const struct hookstep *hs, struct flow f,
+		      int path, bool forward, struct flow *acc)
+{
+	struct flow dropped = flow_empty();
+	for (; hs->hook != HOOK_MAX; hs++) {
+		const struct ir_chain *c = base_chain(an->ir, hs->table, hs->hook);
+		if (!c)
+			continue;
+		struct flow redir = flow_empty();
+		size_t mk0 = an->nmk;
+		if (hs->table == TBL_NAT) {
+			/* nat sees the first packet of a connection only */
+			BDD nw = fld_eq(&an->s, F_STATE, 0, false);
+			struct flow fn = { and2(f.may, nw), and2(f.must, nw) };
+			struct flow fo = { diff2(f.may, nw), diff2(f.must, nw) };
+			bdd_delref(nw);
+			run_base(an, c, &fn, path, &dropped, &redir);
+			flow_release(&f);
+			f = fn;
+			flow_or(&f, &fo);
+			flow_release(&fo);
+		} else {
+			run_base(an, c, &f, path, &dropped, &redir);
+		}
+		check_marks(an, mk0);
+		if (forward && redir.may != bddfalse) {
+			/* a redirected forwarded packet is for this host now */
+			const struct hookstep *in = path_steps(PATH_INPUT) + 3;
+			struct flow r = { bref(redir.may), bref(redir.must) };
+			run_steps(an, in, r, path, false, acc);
+		} else {
+			flow_or(&f, &redir);
+		}
+		flow_release(&redir);
+	}
+	flow_or(acc, &f);
+	flow_release(&f);
+	flow_release(&dropped);
+}
+
+static void run_path(struct an *an, enum path p)
+{
+	BDD e = space_path(&an->s, p);
+	band(&e, an->s.dom);
+	band(&e, an->s.same);
+	struct flow f = { e, bref(e) };
+	an->path_ev_start = an->nev;
+	an->acc[p] = flow_empty();
+	run_steps(an, path_steps(p), f, p, p == PATH_FORWARD, &an->acc[p]);
+	an->acc_orig_may[p] = space_orig(&an->s, an->acc[p].may);
+	an->acc_orig_must[p] = space_orig(&an->s, an->acc[p].must);
+}
+
+/* ---- reporting helpers ---- */
+
+static const char *act_word(enum act_kind k)
+{
+	switch (k) {
+	case ACT_ACCEPT: return "accept";
+	case ACT_DROP: return "drop";
+	case ACT_REJECT: return "reject";
+	case ACT_RETURN: return "return";
+	default: return act_name(k);
+	}
+}
+
+static void rule_where(char *buf, size_t n, const struct ir_rule *r,
+		       const struct ir_chain *c)
+{
+	if (!r)
+		snprintf(buf, n, "the policy of chain %s %s", table_name(c->table),
+			 c->name);
+	else if (r->origin || !r->loc.file)
+		snprintf(buf, n, "%s", r->origin ? r->origin : "a generated rule");
+	else
+		loc_short(&r->loc, buf, n);
+}
+
+static void related_rule(struct lint_finding *f, const struct ir_rule *r,
+			 const struct ir_chain *c, const char *role,
+			 const char *what)
+{
+	static const struct loc none;
+	char w[160];
+	rule_where(w, sizeof(w), r, c);
+	if (r && r->loc.file && !r->origin)
+		lint_related_add(f, &r->loc, role, "%s", what);
+	else
+		lint_related_add(f, &none, role, "%s (%s)", what, w);
+}
+
+static void set_witness(struct an *an, struct lint_finding *f, BDD x,
+			const struct ir_rule *r, const struct ir_chain *c)
+{
+	struct packet p;
+	space_pick(&an->s, x, &p);
+	f->has_witness = true;
+	packet_format(f->witness.packet, sizeof(f->witness.packet), &p);
+	if (r)
+		f->witness.rule = r->loc;
+	f->witness.chain = c ? c->name : NULL;
+	f->witness.table = c ? c->table : TBL_FILTER;
+	f->witness.rule_is_policy = r == NULL;
+}
+
+static bool enabled(struct an *an, enum lint_check c)
+{
+	return an->o->enabled[c];
+}
+
+/* ---- shadowed, redundant (upward), empty-match ---- */
+
+static int loc_cmp(const struct loc *a, const struct loc *b)
+{
+	if (a->file != b->file) {
+		if (!a->file || !b->file)
+			return a->file ? 1 : -1;
+		int c = strcmp(a->file->path, b->file->path);
+		if (c)
+			return c;
+		return a->file < b->file ? -1 : 1;
+	}
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return 0;
+}
+
+static const struct ir_rule **g_rules;
+
+static int rule_loc_cmp(const void *pa, const void *pb)
+{
+	const struct ir_rule *a = *(const struct ir_rule *const *)pa;
+	const struct ir_rule *b = *(const struct ir_rule *const *)pb;
+	int c = loc_cmp(&a->loc, &b->loc);
+	if (c)
+		return c;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* What a decision is, for "decide the same": accept, drop, reject, return
+ * and NAT each their own; anything else is not a decision. */
+static int decision(enum act_kind k)
+{
+	switch (k) {
+	case ACT_ACCEPT: return 1;
+	case ACT_DROP: return 2;
+	case ACT_REJECT: return 3;
+	case ACT_RETURN: return 4;
+	default: return is_nat_act(k) ? 5 : 0;
+	}
+}
+
+static bool same_reject(const struct ir_rule *a, const struct ir_rule *b)
+{
+	const char *x = a->act.reject_with, *y = b->act.reject_with;
+	return (!x && !y) || (x && y && !strcmp(x, y));
+}
+
+struct cover {
+	size_t *ev;                    /* event indices, in order */
+	size_t n, cap;
+	BDD lost;                      /* orig: packets the rule would match */
+};
+
+/* Events of one visit of rule r that took the packets r would match:
+ * an irreducible cover (none can be left out), earliest first. */
+static void find_cover(struct an *an, const struct ir_rule *r,
+		       const struct rvisit *rv, struct cover *cv)
+{
+	struct rinfo *ri = &an->ri[r->id];
+	struct visit *v = &an->vis[rv->visit];
+	BDD x = and2(v->entry, ri->mmay);
+	size_t from = v->ev_start;
+	bool earlier_tables = false;
+	if (x == bddfalse) {
+		/* nothing that reaches the chain would match: earlier chains
+		 * of the path took those packets */
+		bdd_delref(x);
+		BDD pe = space_path(&an->s, v->path);
+		band(&pe, an->s.dom);
+		band(&pe, an->s.same);
+		band(&pe, v->ctx);
+		x = and2(pe, ri->mmay);
+		bdd_delref(pe);
+		from = v->path_ev_start;
+		earlier_tables = true;
+	}
+	BDD target = space_orig(&an->s, x);
+	bdd_delref(x);
+	size_t to = earlier_tables ? v->ev_start : rv->ev_end;
+	size_t *cand = NULL, nc = 0, capc = 0;
+	for (size_t i = from; i < to; i++) {
+		struct event *e = &an->ev[i];
+		if (e->act == ACT_RETURN && e->visit != rv->visit)
+			continue;   /* returned packets go on in this chain */
+		if (earlier_tables && !(e->act == ACT_DROP || e->act == ACT_REJECT))
+			continue;   /* only drops end a packet's way */
+		BDD eo = event_orig(an, e);
+		BDD t = and2(eo, target);
+		bool hit = t != bddfalse;
+		bdd_delref(t);
+		if (hit) {
+			VEC_PUSH(cand, nc, capc);
+			cand[nc++] = i;
+		}
+	}
+	/* suffix unions, then keep a candidate only if the ones kept so far
+	 * and the later ones do not already cover the target */
+	BDD *suf = xcalloc(nc + 1, sizeof(BDD));
+	suf[nc] = bref(bddfalse);
+	for (size_t k = nc; k-- > 0;)
+		suf[k] = bref(bdd_or(suf[k + 1], event_orig(an, &an->ev[cand[k]])));
+	BDD kept = bref(bddfalse);
+	for (size_t k = 0; k < nc; k++) {
+		BDD u = bref(bdd_or(kept, suf[k + 1]));
+		BDD miss = diff2(target, u);
+		bdd_delref(u);
+		if (miss != bddfalse) {
+			bor(&kept, event_orig(an, &an->ev[cand[k]]));
+			VEC_PUSH(cv->ev, cv->n, cv->cap);
+			cv->ev[cv->n++] = cand[k];
+		}
+		bdd_delref(miss);
+	}
+	for (size_t k = 0; k <= nc; k++)
+		bdd_delref(suf[k]);
+	free(suf);
+	free(cand);
+	bdd_delref(kept);
+	cv->lost = target;
+}
+
+static bool group_has_daddr(const struct ir_rule *r)
+{
+	for (size_t i = 0; i < r->nm; i++)
+		if (r->m[i].kind == M_DADDR || r->m[i].kind == M_DSET ||
+		    r->m[i].kind == M_DPORT)
+			return true;
+	return false;
+}
+
+/* nat-bypass, second half: a filter rule written for a destination that
+ * a DNAT rewrote before the filter looks. Returns true if reported. */
+static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
+{
+	struct rinfo *ri = &an->ri[r->id];
+	if (!enabled(an, CHK_NAT_BYPASS) || ri->chain->table != TBL_FILTER ||
+	    !group_has_daddr(r))
+		return false;
+	for (size_t d = 0; d < an->ndn; d++) {
+		BDD pre = space_to_orig(&an->s, ri->mmay);
+		BDD din = space_orig(&an->s, an->dn[d].out.may);
+		BDD want = and2(pre, din);
+		bdd_delref(pre);
+		bool fires = false;
+		if (want != bddfalse) {
+			BDD h = space_orig(&an->s, ri->hit);
+			BDD got = and2(h, want);
+			fires = got == bddfalse;
+			bdd_delref(got);
+			bdd_delref(h);
+		}
+		if (fires) {
+			char w[160];
+			rule_where(w, sizeof(w), an->dn[d].r, NULL);
+			struct lint_finding *f = lint_add(an->res, CHK_NAT_BYPASS, true, &r->loc,
+				"this rule tests the destination the packets had before the "
+				"DNAT at %s; the filter sees the rewritten destination, so it "
+				"never applies to that traffic", w);
+			f->rule_id = r->id;
+			related_rule(f, an->dn[d].r, NULL, "rewrites", "DNAT rewrites the destination first");
+			set_witness(an, f, want, r, ri->chain);
+		}
+		bdd_delref(want);
+		bdd_delref(din);
+		if (fires)
+			return true;
+	}
+	return false;
+}
+
+static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
+{
+	/* every member visited is dead; some visit brought packets */
+	const struct ir_rule *r0 = g[0];
+	bool all_empty = true;
+	for (size_t i = 0; i < n; i++)
+		if (an->ri[g[i]->id].ctxhit != bddfalse)
+			all_empty = false;
+	if (all_empty) {
+		if (!enabled(an, CHK_EMPTY_MATCH))
+			return;
+		struct rinfo *ri = &an->ri[r0->id];
+		bool own = ri->mmay == bddfalse;
+		struct lint_finding *f = lint_add(an->res, CHK_EMPTY_MATCH, true, &r0->loc,
+			own ? "the rule can never match: its conditions contradict each other"
+			    : "the rule can never match: its conditions contradict the "
+			      "conditions under which its chain %s is entered", ri->chain->name);
+		f->rule_id = r0->id;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (check_nat_written_for(an, g[i]))
+			return;
+	if (!enabled(an, CHK_SHADOWED) && !enabled(an, CHK_REDUNDANT))
+		return;
+	/* gather the covers of every member's visits */
+	struct cover all = { 0 };
+	BDD lost = bref(bddfalse);
+	const struct ir_rule *wr = NULL;
+	const struct ir_chain *wc = NULL;
+	BDD wx = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct rinfo *ri = &an->ri[g[i]->id];
+		for (size_t k = 0; k < ri->nv; k++) {
+			struct visit *v = &an->vis[ri->v[k].visit];
+			if (v->entry == bddfalse)
+				continue;
+			struct cover cv = { 0 };
+			find_cover(an, g[i], &ri->v[k], &cv);
+			bor(&lost, cv.lost);
+			for (size_t j = 0; j < cv.n; j++) {
+				bool dup = false;
+				for (size_t m = 0; m < all.n; m++)
+					if (an->ev[all.ev[m]].r == an->ev[cv.ev[j]].r &&
+					    an->ev[all.ev[m]].c == an->ev[cv.ev[j]].c)
+						dup = true;
+				if (!dup) {
+					VEC_PUSH(all.ev, all.n, all.cap);
+					all.ev[all.n++] = cv.ev[j];
+				}
+				if (wx == -1) {
+					BDD t = and2(cv.lost, event_orig(an, &an->ev[cv.ev[j]]));
+					if (t != bddfalse) {
+						wx = t;
+						wr = an->ev[cv.ev[j]].r;
+						wc = an->ev[cv.ev[j]].c;
+					} else {
+						bdd_delref(t);
+					}
+				}
+			}
+			bdd_delref(cv.lost);
+			free(cv.ev);
+		}
+	}
+	int mine = decision(r0->act.kind);
+	bool same = mine != 0 && all.n > 0;
+	for (size_t j = 0; j < all.n; j++) {
+		const struct event *e = &an->ev[all.ev[j]];
+		if (decision(e->act) != mine)
+			same = false;
+		else if (mine == 3 && (!e->r || !same_reject(e->r, r0)))
+			same = false;
+	}
+	bool certain = an->ri[r0->id].hit == bddfalse;
+	enum lint_check chk = same ? CHK_REDUNDANT : CHK_SHADOWED;
+	if (enabled(an, chk)) {
+		char list[512] = "";
+		size_t len = 0;
+		for (size_t j = 0; j < all.n && j < 4; j++) {
+			char w[160];
+			rule_where(w, sizeof(w), an->ev[all.ev[j]].r, an->ev[all.ev[j]].c);
+			len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
+						"%s%s", j ? (j + 1 == all.n ? " and " : ", ") : "", w);
+		}
+		if (all.n > 4 && len < sizeof(list))
+			snprintf(list + len, sizeof(list) - len, " and %zu more", all.n - 4);
+		struct lint_finding *f;
+		if (same)
+			f = lint_add(an->res, chk, certain, &r0->loc,
+				     "the rule never matches: %s already %s every packet it matches",
+				     all.n ? list : "earlier rules", act_word(r0->act.kind));
+		else if (all.n == 0)
+			f = lint_add(an->res, chk, certain, &r0->loc,
+				     "the rule never matches: no packet that reaches it matches");
+		else if (mine == 0)
+			f = lint_add(an->res, chk, certain, &r0->loc,
+				     "the rule never matches: %s take every packet it would match first",
+				     list);
+		else
+			f = lint_add(an->res, chk, certain, &r0->loc,
+				     "the rule never matches: %s take every packet it would %s, "
+				     "and decide differently: the rule's intent is lost",
+				     list, act_word(r0->act.kind));
+		f->rule_id = r0->id;
+		for (size_t j = 0; j < all.n; j++) {
+			struct event *e = &an->ev[all.ev[j]];
+			char what[64];
+			snprintf(what, sizeof(what), "%s these packets first",
+				 e->r ? act_word(e->act) : "the policy decides");
+			related_rule(f, e->r, e->c, "covering", what);
+		}
+		if (wx != -1)
+			set_witness(an, f, wx, wr, wc);
+	}
+	if (wx != -1)
+		bdd_delref(wx);
+	bdd_delref(lost);
+	free(all.ev);
+}
+
+static void report_possible(struct an *an, const struct ir_rule *r)
+{
+	if (!enabled(an, CHK_SHADOWED))
+		return;
+	struct lint_finding *f = lint_add(an->res, CHK_SHADOWED, false, &r->loc,
+		"the rule may never match: when the rate, connection-limit, recent or "
+		"nth matches of earlier rules match, those rules take every packet it "
+		"would match");
+	f->rule_id = r->id;
+}
+
+static void check_rules(struct an *an)
+{
+	const struct ir *ir = an->ir;
+	size_t n = 0;
+	g_rules = xcalloc(ir->nrules + 1, sizeof(*g_rules));
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_rule *r = ir->chains[i]->rules[j];
+			if (!r->origin && r->loc.file && an->ri[r->id].visited)
+				g_rules[n++] = r;
+		}
+	qsort(g_rules, n, sizeof(*g_rules), rule_loc_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && !loc_cmp(&g_rules[j]->loc, &g_rules[i]->loc))
+			j++;
+		bool dead = true, possible = true, entered = false;
+		for (size_t k = i; k < j; k++) {
+			struct rinfo *ri = &an->ri[g_rules[k]->id];
+			if (ri->hit != bddfalse)
+				dead = false;
+			if (ri->hit_all != bddfalse)
+				possible = false;
+			for (size_t v = 0; v < ri->nv; v++)
+				if (an->vis[ri->v[v].visit].entry != bddfalse)
+					entered = true;
+			if (ri->ctxhit == bddfalse)
+				entered = true;   /* empty-match needs no packets */
+		}
+		if (dead && entered)
+			report_dead(an, g_rules + i, j - i);
+		else if (!dead && possible && entered)
+			report_possible(an, g_rules[i]);
+		i = j;
+	}
+	free(g_rules);
+	g_rules = NULL;
+}
+
+/* ---- redundant (downward): backwards over each chain ---- */
+
+static int klass(struct an *an, const struct ir_rule *r)
+{
+	switch (r->act.kind) {
+	case ACT_ACCEPT: return K_ACC;
+	case ACT_DROP: return K_DROP;
+	case ACT_RETURN: return K_RET;
+	case ACT_REJECT:
+		for (size_t i = 0; i < an->nrejw; i++)
+			if (same_reject(an->rejw[i], r))
+				return K_REJ0 + (int)i;
+		if (K_REJ0 + an->nrejw >= K_MAX)
+			return K_REJ0 + K_MAX - K_REJ0 - 1;  /* shares the last */
+		an->rejw[an->nrejw++] = r;
+		return K_REJ0 + (int)an->nrejw - 1;
+	default:
+		return is_nat_act(r->act.kind) ? K_ACC : -1;
+	}
+}
+
+/* D[k] on entry: packets that end in class k from position 0 of c, given
+ * end[k] for falling off its end (and for return). When check, report
+ * rules whose packets would get the same decision without them. */
+static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
+		     BDD *d, int depth, bool check)
+{
+	for (int k = 0; k < K_MAX; k++)
+		d[k] = bref(end[k]);
+	for (size_t i = c->n; i-- > 0;) {
+		const struct ir_rule *r = c->rules[i];
+		struct rinfo *ri = &an->ri[r->id];
+		rule_bdds(an, r);
+		const struct ir_action *a = &r->act;
+		int kl = klass(an, r);
+		if (check && kl >= 0 && kl != K_RET && !is_nat_act(a->kind) &&
+		    ri->hit != bddfalse) {
+			BDD miss = diff2(ri->hit, d[kl]);
+			ri->down = miss == bddfalse;
+			bdd_delref(miss);
+		}
+		BDD x[K_MAX];
+		if (kl >= 0) {
+			for (int k = 0; k < K_MAX; k++)
+				x[k] = kl == K_RET ? bref(end[k])
+						   : bref(k == kl ? bddtrue : bddfalse);
+		} else if (a->kind == ACT_JUMP || a->kind == ACT_GOTO) {
+			if (depth >= DEPTH_MAX) {
+				for (int k = 0; k < K_MAX; k++)
+					x[k] = bref(bddfalse);
+			} else {
+				backward(an, a->target, a->kind == ACT_JUMP ? d : end, x,
+					 depth + 1, false);
+			}
+		} else if (a->kind == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
+			/* a packet it logs is logged: not "the same" any more */
+			for (int k = 0; k < K_MAX; k++)
+				x[k] = bref(bddfalse);
+		} else {
+			/* marks: the verdict may stay, the packet does not */
+			for (int k = 0; k < K_MAX; k++)
+				x[k] = bref(bddfalse);
+		}
+		for (int k = 0; k < K_MAX; k++) {
+			/* certain: matched for sure -> x; maybe -> both agree */
+			BDD both = and2(x[k], d[k]);
+			BDD inner = bref(bdd_ite(ri->mmay, both, d[k]));
+			BDD nd = bref(bdd_ite(ri->mmust, x[k], inner));
+			bdd_delref(both);
+			bdd_delref(inner);
+			bdd_delref(x[k]);
+			bdd_delref(d[k]);
+			d[k] = nd;
+		}
+	}
+}
+
+/* The end of a user chain entered only by gotos from base chains of one
+ * policy is that policy (zone dispatch chains); else a return. */
+static int goto_end(struct an *an, const struct ir_chain *c)
+{
+	int k = -1;
+	for (size_t i = 0; i < an->ir->nchains; i++) {
+		const struct ir_chain *b = an->ir->chains[i];
+		for (size_t j = 0; j < b->n; j++) {
+			const struct ir_action *a = &b->rules[j]->act;
+			if ((a->kind != ACT_JUMP && a->kind != ACT_GOTO) || a->target != c)
+				continue;
+			if (a->kind == ACT_JUMP || b->hook == HOOK_NONE)
+				return K_RET;
+			int p = b->policy == ACT_DROP ? K_DROP : K_ACC;
+			if (k >= 0 && k != p)
+				return K_RET;
+			k = p;
+		}
+	}
+	return k < 0 ? K_RET : k;
+}
+
+static void check_downward(struct an *an)
+{
+	if (!enabled(an, CHK_REDUNDANT))
+		return;
+	for (size_t i = 0; i < an->ir->nchains; i++) {
+		const struct ir_chain *c = an->ir->chains[i];
+		bool visited = false;
+		for (size_t j = 0; j < c->n; j++)
+			if (an->ri[c->rules[j]->id].visited)
+				visited = true;
+		if (!visited)
+			continue;
+		BDD end[K_MAX], d[K_MAX];
+		int ek = c->hook == HOOK_NONE ? goto_end(an, c)
+			 : c->policy == ACT_DROP ? K_DROP : K_ACC;
+		/* a return in a base chain is its policy */
+		for (int k = 0; k < K_MAX; k++)
+			end[k] = bref(k == ek ? bddtrue : bddfalse);
+		backward(an, c, end, d, 0, true);
+		for (int k = 0; k < K_MAX; k++) {
+			bdd_delref(end[k]);
+			bdd_delref(d[k]);
+		}
+	}
+	/* one finding per rule as written: every part of it is redundant */
+	const struct ir *ir = an->ir;
+	const struct ir_rule **g = xcalloc(ir->nrules + 1, sizeof(*g));
+	size_t n = 0;
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_rule *r = ir->chains[i]->rules[j];
+			if (!r->origin && r->loc.file && an->ri[r->id].visited &&
+			    an->ri[r->id].hit != bddfalse)
+				g[n++] = r;
+		}
+	qsort(g, n, sizeof(*g), rule_loc_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && !loc_cmp(&g[j]->loc, &g[i]->loc))
+			j++;
+		bool all = true, certain = true;
+		for (size_t k = i; k < j; k++) {
+			if (!an->ri[g[k]->id].down || an->ri[g[k]->id].reported)
+				all = false;
+			if (rule_is_stateful(g[k]))
+				certain = false;
+		}
+		if (all) {
+			const struct ir_rule *r = g[i];
+			struct lint_finding *f = lint_add(an->res, CHK_REDUNDANT, certain, &r->loc,
+				"the rule is redundant: without it, every packet it matches "
+				"would get the same verdict (%s) from the rules after it",
+				act_word(r->act.kind));
+			f->rule_id = r->id;
+		}
+		i = j;
+	}
+	free(g);
+}
+
+/* ---- mark-order, mark-overwritten (per mangle base chain walk) ---- */
+
+static void check_marks(struct an *an, size_t from)
+{
+	for (size_t i = from; i < an->nmk; i++) {
+		struct markev *x = &an->mk[i];
+		if (x->kind == MK_EXEMPT || x->kind == MK_CLEAR) {
+			if (!enabled(an, CHK_MARK_ORDER))
+				continue;
+			for (size_t j = from; j < i; j++) {
+				struct markev *m = &an->mk[j];
+				if (m->kind != MK_SET || m->r == x->r)
+					continue;
+				BDD both = and2(m->orig, x->orig);
+				if (both != bddfalse && !an->ri[x->r->id].reported) {
+					an->ri[x->r->id].reported = true;
+					char w[160];
+					rule_where(w, sizeof(w), m->r, NULL);
+					struct lint_finding *f = lint_add(an->res, CHK_MARK_ORDER,
+						m->certain && x->certain, &x->r->loc,
+						"this exemption comes after the %s at %s, which has "
+						"already marked the packets it should exempt; move it "
+						"before that rule",
+						act_name(m->r->act.kind), w);
+					f->rule_id = x->r->id;
+					related_rule(f, m->r, NULL, "marks", "marks these packets first");
+					set_witness(an, f, both, x->r, an->ri[x->r->id].chain);
+				}
+				bdd_delref(both);
+			}
+		}
+	}
+	if (!enabled(an, CHK_MARK_OVERWRITTEN))
+		goto out;
+	for (size_t j = from; j < an->nmk; j++) {
+		struct markev *m = &an->mk[j];
+		if (m->kind != MK_SET || m->r->act.kind != ACT_MARK ||
+		    an->ri[m->r->id].reported)
+			continue;
+		BDD over = bref(bddfalse);
+		bool read = false;
+		const struct ir_rule *last = NULL;
+		for (size_t k = j + 1; k < an->nmk; k++) {
+			struct markev *n = &an->mk[k];
+			BDD t = and2(n->orig, m->orig);
+			bool meets = t != bddfalse;
+			bdd_delref(t);
+			if (!meets)
+				continue;
+			if (n->kind == MK_READ || n->kind == MK_EXEMPT)
+				read = read || n->kind == MK_READ;
+			if ((n->kind == MK_SET || n->kind == MK_CLEAR) &&
+			    n->r->act.kind == ACT_MARK &&
+			    (n->r->act.mask & m->r->act.mask) == m->r->act.mask && !read) {
+				bor(&over, n->orig);
+				last = n->r;
+			}
+		}
+		BDD left = diff2(m->orig, over);
+		if (left == bddfalse && last) {
+			an->ri[m->r->id].reported = true;
+			char w[160];
+			rule_where(w, sizeof(w), last, NULL);
+			struct lint_finding *f = lint_add(an->res, CHK_MARK_OVERWRITTEN,
+				m->certain, &m->r->loc,
+				"this mark is always replaced by a later MARK (%s) before "
+				"anything reads it", w);
+			f->rule_id = m->r->id;
+			related_rule(f, last, NULL, "overwrites", "sets the mark again");
+		}
+		bdd_delref(left);
+		bdd_delref(over);
+	}
+out:
+	for (size_t i = from; i < an->nmk; i++)
+		bdd_delref(an->mk[i].orig);
+	an->nmk = from;
+}
+
+/* ---- nat-bypass: a port forward to nothing ---- */
+
+static const struct event *first_drop(struct an *an, BDD orig)
+{
+	for (size_t i = 0; i < an->nev; i++) {
+		struct event *e = &an->ev[i];
+		if (e->act != ACT_DROP && e->act != ACT_REJECT)
+			continue;
+		BDD t = and2(event_orig(an, e), orig);
+		bool hit = t != bddfalse;
+		bdd_delref(t);
+		if (hit)
+			return e;
+	}
+	return NULL;
+}
+
+static void check_nat(struct an *an)
+{
+	if (!enabled(an, CHK_NAT_BYPASS))
+		return;
+	BDD acc_may = bref(bddfalse), acc_must = bref(bddfalse);
+	for (int p = 0; p < 3; p++) {
+		bor(&acc_may, an->acc_orig_may[p]);
+		bor(&acc_must, an->acc_orig_must[p]);
+	}
+	for (size_t d = 0; d < an->ndn; d++) {
+		const struct ir_rule *r = an->dn[d].r;
+		if (r->origin || !r->loc.file || an->ri[r->id].reported)
+			continue;
+		BDD in = space_orig(&an->s, an->dn[d].out.may);
+		BDD ok = and2(in, acc_may);
+		bool certain = ok == bddfalse;
+		bool possible = false;
+		if (!certain) {
+			BDD ok2 = and2(in, acc_must);
+			possible = ok2 == bddfalse;
+			bdd_delref(ok2);
+		}
+		if (certain || possible) {
+			an->ri[r->id].reported = true;
+			struct lint_finding *f = lint_add(an->res, CHK_NAT_BYPASS, certain, &r->loc,
+				"port forward to nothing: every packet this %s rewrites is "
+				"dropped afterwards", act_name(r->act.kind));
+			f->rule_id = r->id;
+			const struct event *e = first_drop(an, in);
+			if (e)
+				related_rule(f, e->r, e->c, "drops",
+					     e->r ? "drops the rewritten packets" : "the policy drops them");
+			BDD wx = e ? and2(in, event_orig(an, (struct event *)e)) : bref(in);
+			set_witness(an, f, wx != bddfalse ? wx : in, e ? e->r : NULL,
+				    e ? e->c : NULL);
+			bdd_delref(wx);
+		}
+		bdd_delref(ok);
+		bdd_delref(in);
+	}
+	bdd_delref(acc_may);
+	bdd_delref(acc_must);
+}
+
+/* ---- lockout ---- */
+
+/* Incoming packets (orig terms) from a condition on cur fields. */
+static BDD incoming(struct an *an, BDD cond, enum path p, int state)
+{
+	BDD x = space_path(&an->s, p);
+	band(&x, an->s.dom);
+	band(&x, cond);
+	if (state >= 0) {
+		BDD st = fld_eq(&an->s, F_STATE, (u128)state, false);
+		band(&x, st);
+		bdd_delref(st);
+	}
+	BDD o = space_to_orig(&an->s, x);
+	bdd_delref(x);
+	return o;
+}
+
+/* Incoming reply packets (orig terms) of packets x (cur terms). */
+static BDD replies(struct an *an, BDD x, enum path rp)
+{
+	BDD r = space_reply(&an->s, x);
+	BDD pd = space_path(&an->s, rp);
+	band(&pd, an->s.dom);
+	BDD po = space_to_orig(&an->s, pd);
+	bdd_delref(pd);
+	band(&r, po);
+	bdd_delref(po);
+	return r;
+}
+
+/* Report when packets q (orig terms, on path p) are dropped: all of them
+ * (certain, error), or some. Returns true if something was reported. */
+static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
+		       const char *some_msg, bool report_some)
+{
+	if (q == bddfalse)
+		return false;
+	BDD ok = and2(q, an->acc_orig_may[p]);
+	BDD cut = diff2(q, an->acc_orig_may[p]);
+	bool none = ok == bddfalse;
+	struct lint_finding *f = NULL;
+	static const struct loc noloc;
+	if (none)
+		f = lint_add(an->res, CHK_LOCKOUT, true, &noloc, "%s", all_msg);
+	else if (report_some && cut != bddfalse)
+		f = lint_add(an->res, CHK_LOCKOUT, true, &noloc, "%s", some_msg);
+	if (f) {
+		const struct event *e = first_drop(an, cut);
+		if (e) {
+			if (e->r && e->r->loc.file && !e->r->origin)
+				f->loc = e->r->loc;
+			related_rule(f, e->r, e->c, "cuts", e->r ? "drops them" : "the policy drops them");
+			f->rule_id = e->r ? e->r->id : (size_t)-1;
+		}
+		BDD wx = e ? and2(cut, event_orig(an, (struct event *)e)) : bref(cut);
+		set_witness(an, f, wx != bddfalse ? wx : cut, e ? e->r : NULL, e ? e->c : NULL);
+		bdd_delref(wx);
+		if (!none)
+			f->sev = DIAG_WARNING;
+	}
+	bdd_delref(ok);
+	bdd_delref(cut);
+	return f != NULL;
+}
+
+static void check_lockout(struct an *an)
+{
+	if (!enabled(an, CHK_LOCKOUT))
+		return;
+	struct space *s = &an->s;
+	BDD m = bref(bddfalse);
+	const char *what;
+	if (an->ir->nmgmt) {
+		for (size_t i = 0; i < an->ir->nmgmt; i++) {
+			BDD t = space_rule(s, an->ir->mgmt[i], true);
+			bor(&m, t);
+			bdd_delref(t);
+		}
+		what = "the management access you declared";
+	} else {
+		BDD tcp = fld_eq(s, F_PROTO, 6, false);
+		BDD ssh = fld_eq(s, F_DPORT, 22, false);
+		band(&tcp, ssh);
+		bdd_delref(ssh);
+		bor(&m, tcp);
+		bdd_delref(tcp);
+		what = "SSH (tcp port 22, sshd's default; declare `management` to say otherwise)";
+	}
+	char a[512], b[512];
+	BDD q = incoming(an, m, PATH_INPUT, 0);
+	snprintf(a, sizeof(a), "lockout: no management access is left: every new "
+		 "connection for %s is dropped", what);
+	snprintf(b, sizeof(b), "lockout: new connections for %s are dropped for "
+		 "some of its sources or interfaces", what);
+	bool cut = lock_check(an, q, PATH_INPUT, a, b, an->ir->nmgmt > 0);
+	bdd_delref(q);
+	if (!cut) {
+		q = incoming(an, m, PATH_INPUT, 1);
+		snprintf(a, sizeof(a), "lockout: the established packets of sessions "
+			 "for %s are dropped: an open session would hang", what);
+		lock_check(an, q, PATH_INPUT, a, a, false);
+		bdd_delref(q);
+		BDD x = space_path(s, PATH_INPUT);
+		band(&x, s->dom);
+		band(&x, m);
+		BDD ok = and2(x, an->acc[PATH_INPUT].may);
+		BDD rq = replies(an, ok, PATH_OUTPUT);
+		snprintf(a, sizeof(a), "lockout: the replies of sessions for %s are "
+			 "dropped on their way out", what);
+		lock_check(an, rq, PATH_OUTPUT, a, a, false);
+		bdd_delref(rq);
+		bdd_delref(ok);
+		bdd_delref(x);
+	}
+	if (an->o->has_ssh_client) {
+		BDD c = fld_eq(s, F_SADDR, an->o->ssh_addr, false);
+		if (an->o->ssh_family == 4) {
+			bdd_delref(c);
+			struct iset one;
+			iset_init(&one, 32);
+			iset_add_value(&one, an->o->ssh_addr);
+			struct ir_match mm = { .kind = M_SADDR, .set = one };
+			c = space_match(s, &mm, 4, true);
+			iset_release(&one);
+		} else {
+			BDD f6 = bref(bdd_ithvar(s->f[F_FAM].cur));
+			band(&c, f6);
+			bdd_delref(f6);
+		}
+		if (an->o->ssh_port >= 0) {
+			BDD sp = fld_eq(s, F_SPORT, (u128)an->o->ssh_port, false);
+			band(&c, sp);
+			bdd_delref(sp);
+		}
+		band(&c, m);
+		char addr[64];
+		addr_format(addr, sizeof(addr), an->o->ssh_family, an->o->ssh_addr);
+		q = incoming(an, c, PATH_INPUT, 1);
+		if (q == bddfalse) {
+			static const struct loc noloc;
+			lint_add(an->res, CHK_LOCKOUT, true, &noloc,
+				 "lockout: the session from %s is not management access "
+				 "(%s): no rule of the policy is meant for it", addr, what);
+		} else {
+			snprintf(a, sizeof(a), "lockout: your session from %s would be cut: "
+				 "its packets are dropped", addr);
+			snprintf(b, sizeof(b), "lockout: your session from %s may be cut: "
+				 "its packets are dropped on some interfaces or addresses", addr);
+			if (!lock_check(an, q, PATH_INPUT, a, b, true)) {
+				BDD x = space_path(s, PATH_INPUT);
+				band(&x, s->dom);
+				band(&x, c);
+				BDD st = fld_eq(s, F_STATE, 1, false);
+				band(&x, st);
+				bdd_delref(st);
+				BDD rq = replies(an, x, PATH_OUTPUT);
+				snprintf(a, sizeof(a), "lockout: your session from %s would be "
+					 "cut: the replies to it are dropped", addr);
+				lock_check(an, rq, PATH_OUTPUT, a, a, false);
+				bdd_delref(rq);
+				bdd_delref(x);
+			}
+		}
+		bdd_delref(q);
+		bdd_delref(c);
+	}
+	bdd_delref(m);
+
+	/* loopback */
+	BDD lo = fld_eq(s, F_IIF, space_if_index(s, "lo"), false);
+	q = incoming(an, lo, PATH_INPUT, -1);
+	lock_check(an, q, PATH_INPUT,
+		   "lockout: all loopback traffic is dropped (local services cannot "
+		   "talk to each other)",
+		   "some loopback traffic is dropped; local services talk over lo", true);
+	bdd_delref(q);
+	bdd_delref(lo);
+
+	/* replies of the connections each path accepts */
+	static const enum path rpath[3] = { PATH_OUTPUT, PATH_FORWARD, PATH_INPUT };
+	static const char *const pname[3] = { "to this host", "forwarded", "from this host" };
+	for (int p = 0; p < 3; p++) {
+		BDD nw = fld_eq(s, F_STATE, 0, false);
+		BDD acc = and2(an->acc[p].may, nw);
+		bdd_delref(nw);
+		BDD lo2 = fld_eq(s, F_IIF, space_if_index(s, "lo"), false);
+		BDD lo3 = fld_eq(s, F_OIF, space_if_index(s, "lo"), false);
+		bdiff(&acc, lo2);
+		bdiff(&acc, lo3);
+		bdd_delref(lo2);
+		bdd_delref(lo3);
+		if (acc != bddfalse) {
+			BDD rq = replies(an, acc, rpath[p]);
+			snprintf(a, sizeof(a), "lockout: the replies of every connection "
+				 "allowed %s are dropped: there is no established/related path",
+				 pname[p]);
+			snprintf(b, sizeof(b), "the replies of some connections allowed %s "
+				 "are dropped", pname[p]);
+			lock_check(an, rq, rpath[p], a, b, true);
+			bdd_delref(rq);
+		}
+		bdd_delref(acc);
+	}
+}
+
+/* ---- unused, unreachable-chain, unknown-match ---- */
+
+static void check_defs(struct an *an)
+{
+	const struct ir *ir = an->ir;
+	if (enabled(an, CHK_UNUSED))
+		for (size_t i = 0; i < ir->ndefs; i++) {
+			const struct ir_def *d = &ir->defs[i];
+			if (d->used)
+				continue;
+			struct lint_finding *f = lint_add(an->res, CHK_UNUSED, true, &d->loc,
+				"%s '%s' is defined but never used", d->kind, d->name);
+			(void)f;
+		}
+	if (enabled(an, CHK_UNREACHABLE_CHAIN))
+		for (size_t i = 0; i < ir->nchains; i++) {
+			const struct ir_chain *c = ir->chains[i];
+			if (c->hook != HOOK_NONE || c->used || c->zone)
+				continue;
+			lint_add(an->res, CHK_UNREACHABLE_CHAIN, true, &c->loc,
+				 "chain '%s' is never jumped to: its %zu rule%s never run",
+				 c->name, c->n, c->n == 1 ? "" : "s");
+		}
+	if (enabled(an, CHK_UNKNOWN_MATCH)) {
+		const char **seen = NULL;
+		size_t nseen = 0, capseen = 0;
+		for (size_t i = 0; i < ir->nchains; i++)
+			for (size_t j = 0; j < ir->chains[i]->n; j++) {
+				const struct ir_rule *r = ir->chains[i]->rules[j];
+				for (size_t k = 0; k < r->nm; k++) {
+					if (r->m[k].kind != M_UNKNOWN)
+						continue;
+					const char *w = r->m[k].str ? r->m[k].str : "?";
+					size_t wl = strcspn(w, " ");
+					bool dup = false;
+					for (size_t q = 0; q < nseen; q++)
+						if (!strncmp(seen[q], w, wl) && strlen(seen[q]) >= wl &&
+						    (seen[q][wl] == ' ' || !seen[q][wl]))
+							dup = true;
+					if (dup)
+						continue;
+					VEC_PUSH(seen, nseen, capseen);
+					seen[nseen++] = w;
+					lint_add(an->res, CHK_UNKNOWN_MATCH, true, &r->loc,
+						 "fwc cannot model '%.*s'; rules using it are treated "
+						 "as may-match", (int)wl, w);
+				}
+			}
+		free(seen);
+	}
+}
+
+/* ---- witnesses of reachable rules ---- */
+
+static void witnesses(struct an *an)
+{
+	struct lint_result *res = an->res;
+	for (size_t i = 0; i < an->ir->nchains; i++) {
+		const struct ir_chain *c = an->ir->chains[i];
+		for (size_t j = 0; j < c->n; j++) {
+			const struct ir_rule *r = c->rules[j];
+			struct rinfo *ri = &an->ri[r->id];
+			if (!ri->visited || ri->hit == bddfalse)
+				continue;
+			BDD x = ri->hit_all != bddfalse ? ri->hit_all : ri->hit;
+			struct packet p;
+			space_pick(&an->s, x, &p);
+			VEC_PUSH(res->reach, res->nreach, res->capreach);
+			struct lint_witness *w = &res->reach[res->nreach++];
+			memset(w, 0, sizeof(*w));
+			packet_format(w->packet, sizeof(w->packet), &p);
+			w->rule = r->loc;
+			w->chain = c->name;
+			w->table = c->table;
+		}
+	}
+}
+
+/* ---- driver ---- */
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+	const struct lint_finding *a = pa, *b = pb;
+	int c = loc_cmp(&a->loc, &b->loc);
+	if (c)
+		return c;
+	return a->check < b->check ? -1 : a->check > b->check;
+}
+
+int analyze(const struct ir *ir, const struct lint_opts *o,
+	    struct lint_result *res)
+{
+	struct an an;
+	memset(&an, 0, sizeof(an));
+	an.ir = ir;
+	an.o = o;
+	an.res = res;
+	for (int c = 0; c < CHK_MAX; c++)
+		res->disabled[c] = !o->enabled[c];
+	space_init(&an.s, ir);
+	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
+	for (size_t i = 0; i <= ir->nrules; i++) {
+		an.ri[i].mmay = an.ri[i].mmust = -1;
+		an.ri[i].hit = bref(bddfalse);
+		an.ri[i].hit_all = bref(bddfalse);
+		an.ri[i].ctxhit = bref(bddfalse);
+	}
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_rule *r = ir->chains[i]->rules[j];
+			if (r->id > ir->nrules)
+				BUG("rule id %zu beyond %zu", r->id, ir->nrules);
+			an.ri[r->id].chain = ir->chains[i];
+		}
+	for (int p = 0; p < 3; p++)
+		run_path(&an, (enum path)p);
+	res->rules_analyzed = ir->nrules;
+
+	check_rules(&an);
+	check_downward(&an);
+	check_nat(&an);
+	check_lockout(&an);
+	check_defs(&an);
+	if (o->witness)
+		witnesses(&an);
+
+	qsort(res->f, res->n, sizeof(*res->f), finding_cmp);
+
+	/* BuDDy frees every node at bdd_done(); the arrays are ours */
+	for (size_t i = 0; i <= ir->nrules; i++)
+		free(an.ri[i].v);
+	free(an.ri);
+	free(an.ev);
+	for (size_t i = 0; i < an.ndn; i++)
+		(void)an.dn[i];
+	free(an.dn);
+	free(an.vis);
+	free(an.mk);
+	space_done(&an.s);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * lint.h: the analyzer's findings and the checks that produce them.
+ *
+ * analyze() (analyzer/analyze.c) walks the IR over an exact packet space
+ * (analyzer/space.c, BuDDy) and appends findings; the report writers
+ * (analyzer/report.c) render them as text, JSON, JUnit XML or SARIF.
+ * A finding is *certain* when it holds whatever the stateful matches
+ * (rate, connlimit, recent, nth) and unknown imported matches do, and
+ * *possible* otherwise (reported one severity lower).
+ */
+#ifndef FWC_LINT_H
+#define FWC_LINT_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "ir.h"
+#include "trace.h"
+
+enum lint_check {
+	CHK_SHADOWED,
+	CHK_REDUNDANT,
+	CHK_EMPTY_MATCH,
+	CHK_MARK_ORDER,
+	CHK_MARK_OVERWRITTEN,
+	CHK_NAT_BYPASS,
+	CHK_LOCKOUT,
+	CHK_UNUSED,
+	CHK_UNREACHABLE_CHAIN,
+	CHK_UNKNOWN_MATCH,
+	CHK_MAX,
+};
+
+struct lint_check_info {
+	const char *id;             /* stable: "shadowed" */
+	enum diag_sev sev;          /* default severity of a certain finding */
+	const char *summary;        /* one line, for SARIF rules and --help */
+};
+
+extern const struct lint_check_info lint_checks[CHK_MAX];
+/* CHK_MAX when unknown. */
+enum lint_check lint_check_by_id(const char *id);
+
+struct lint_related {
+	struct loc loc;             /* .file NULL: generated (see msg) */
+	char *role;                 /* "covering", "marks", "cuts", ... */
+	char *msg;                  /* human text: "drops it first" */
+};
+
+struct lint_witness {
+	char packet[256];           /* packet syntax, fwc trace accepts it */
+	struct loc rule;            /* the rule the packet hits (its first
+				       match in the chain concerned) */
+	const char *chain;          /* that rule's chain */
+	enum fwc_table table;
+	bool rule_is_policy;        /* the chain's policy decides */
+};
+
+struct lint_finding {
+	enum lint_check check;
+	enum diag_sev sev;
+	bool certain;
+	char *msg;
+	struct loc loc;             /* .file NULL: whole policy (see msg) */
+	struct lint_related *rel;
+	size_t nrel, caprel;
+	bool has_witness;
+	struct lint_witness witness;
+	size_t rule_id;             /* IR rule id, or (size_t)-1 */
+};
+
+struct lint_result {
+	struct lint_finding *f;
+	size_t n, cap;
+	/* with --witness: one packet for every reachable rule */
+	struct lint_witness *reach;
+	size_t nreach, capreach;
+	size_t rules_analyzed;
+	/* checks turned off (-Wno-): left out of the JUnit report, where
+	 * every other check is a test suite, passing when it found nothing */
+	bool disabled[CHK_MAX];
+};
+
+struct lint_opts {
+	bool enabled[CHK_MAX];      /* -W / -Wno- */
+	bool witness;               /* --witness */
+	bool has_ssh_client;        /* --ssh-client ADDR[:PORT] */
+	int ssh_family;
+	u128 ssh_addr;
+	int ssh_port;               /* -1: any source port */
+};
+
+void lint_opts_default(struct lint_opts *o);
+
+/* Run every enabled check; findings in source order. Returns 0, or -1
+ * when the analysis could not run (message queued as a diagnostic). */
+int analyze(const struct ir *ir, const struct lint_opts *o,
+	    struct lint_result *res);
+void lint_result_release(struct lint_result *res);
+
+/* Adding findings (used by the checks). */
+struct lint_finding *lint_add(struct lint_result *res, enum lint_check c,
+			      bool certain, const struct loc *loc,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void lint_related_add(struct lint_finding *f, const struct loc *loc,
+		      const char *role, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- report.c ---- */
+
+/* Drop findings suppressed by a "# fwc-ignore: CHECK[, CHECK...]" comment
+ * (or "# fwc-ignore" alone: every check) on the finding's line or on the
+ * line before it. Returns how many were dropped. */
+size_t lint_suppress(struct lint_result *res);
+
+enum lint_format { LF_TEXT, LF_JSON, LF_JUNIT, LF_SARIF };
+
+/* Render every finding. text goes through the diagnostic printer (carets,
+ * related locations with ~~~, colour when `color`). Returns 0, or -1 on a
+ * write error (errno set). */
+int lint_write(FILE *out, enum lint_format fmt, const struct lint_result *res,
+	       bool color);
+
+#endif

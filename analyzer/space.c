@@ -1,0 +1,883 @@
+/*
+ * space.c: fields, matches, rewrites and witnesses over BuDDy BDDs.
+ *
+ * The model is exactly what trace.c simulates: a rule matches a BDD
+ * element iff rule_matches() accepts the packet it decodes to. Fields
+ * that no rule of the packet's kind can test are pinned to one value in
+ * the domain (ports of portless protocols, tcp flags of non-TCP packets,
+ * icmp type of non-ICMP ones), so counting or enumerating the space counts
+ * real, distinct packets.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "space.h"
+
+BDD bref(BDD b)
+{
+	return bdd_addref(b);
+}
+
+static void replace_ref(BDD *a, BDD n)
+{
+	bdd_addref(n);
+	bdd_delref(*a);
+	*a = n;
+}
+
+void band(BDD *a, BDD b) { replace_ref(a, bdd_and(*a, b)); }
+/* not b, consuming the reference to b */
+static BDD bnot(BDD b)
+{
+	BDD r = bref(bdd_not(b));
+	bdd_delref(b);
+	return r;
+}
+
+void bor(BDD *a, BDD b) { replace_ref(a, bdd_or(*a, b)); }
+void bdiff(BDD *a, BDD b) { replace_ref(a, bdd_apply(*a, b, bddop_diff)); }
+
+static int var_of(const struct field *f, int i, bool orig)
+{
+	return (orig ? f->orig : f->cur) + i * f->stride;
+}
+
+static bool bit_of(u128 v, int bits, int i)
+{
+	return (v >> (bits - 1 - i)) & 1;
+}
+
+/* A field of `bits` starting at bit `first` (MSB first): the IPv4 part of
+ * an address field is its last 32 bits. */
+static BDD eq_bits(const struct field *f, int first, int bits, u128 v, bool orig)
+{
+	BDD r = bref(bddtrue);
+	for (int i = bits - 1; i >= 0; i--) {
+		int var = var_of(f, first + i, orig);
+		BDD lit = bit_of(v, bits, i) ? bdd_ithvar(var) : bdd_nithvar(var);
+		band(&r, lit);
+	}
+	return r;
+}
+
+/* lo <= x <= hi over bits [first, first + bits), built from the least
+ * significant bit up, so every step adds one node on top. */
+static BDD range_bits(const struct field *f, int first, int bits, u128 lo,
+		      u128 hi, bool orig)
+{
+	BDD le = bref(bddtrue), ge = bref(bddtrue);
+	for (int i = bits - 1; i >= 0; i--) {
+		int var = var_of(f, first + i, orig);
+		if (bit_of(hi, bits, i))
+			replace_ref(&le, bdd_or(bdd_nithvar(var), le));
+		else
+			replace_ref(&le, bdd_and(bdd_nithvar(var), le));
+		if (bit_of(lo, bits, i))
+			replace_ref(&ge, bdd_and(bdd_ithvar(var), ge));
+		else
+			replace_ref(&ge, bdd_or(bdd_ithvar(var), ge));
+	}
+	band(&le, ge);
+	bdd_delref(ge);
+	return le;
+}
+
+BDD fld_eq(const struct space *s, enum fld f, u128 v, bool orig)
+{
+	return eq_bits(&s->f[f], 0, s->f[f].bits, v, orig);
+}
+
+BDD fld_range(const struct space *s, enum fld f, u128 lo, u128 hi, bool orig)
+{
+	return range_bits(&s->f[f], 0, s->f[f].bits, lo, hi, orig);
+}
+
+static BDD fam_is(const struct space *s, int family)
+{
+	return bref(family == 6 ? bdd_ithvar(s->f[F_FAM].cur)
+				: bdd_nithvar(s->f[F_FAM].cur));
+}
+
+/* Union of the intervals [a, b) of a set, halving: each level is one or. */
+static BDD iset_rec(const struct field *f, int first, int bits,
+		    const struct iset_range *r, size_t n, bool orig)
+{
+	if (n == 0)
+		return bref(bddfalse);
+	if (n == 1)
+		return range_bits(f, first, bits, r[0].lo, r[0].hi, orig);
+	BDD a = iset_rec(f, first, bits, r, n / 2, orig);
+	BDD b = iset_rec(f, first, bits, r + n / 2, n - n / 2, orig);
+	bor(&a, b);
+	bdd_delref(b);
+	return a;
+}
+
+/* An address or port set; addresses also pin the family. */
+static BDD set_bdd(const struct space *s, enum fld f, const struct iset *set,
+		   bool orig)
+{
+	const struct field *fl = &s->f[f];
+	if (f == F_SADDR || f == F_DADDR) {
+		int fam = set->bits == 32 ? 4 : 6;
+		BDD r = iset_rec(fl, fam == 4 ? 96 : 0, set->bits, set->r, set->n, orig);
+		BDD fb = fam_is(s, fam);
+		band(&r, fb);
+		bdd_delref(fb);
+		return r;
+	}
+	return iset_rec(fl, 0, fl->bits, set->r, set->n, orig);
+}
+
+size_t space_if_index(const struct space *s, const char *name)
+{
+	if (!name[0])
+		return 0;
+	for (size_t i = 1; i <= s->nif; i++)
+		if (!strcmp(s->ifnames[i], name))
+			return i;
+	return s->nif + 1;
+}
+
+static void add_name(struct space *s, size_t *cap, const char *name)
+{
+	for (size_t i = 1; i <= s->nif; i++)
+		if (!strcmp(s->ifnames[i], name))
+			return;
+	if (s->nif + 2 >= *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		s->ifnames = xrealloc(s->ifnames, *cap * sizeof(*s->ifnames));
+	}
+	s->ifnames[++s->nif] = name;
+}
+
+static long uid_resolve(const char *str)
+{
+	char *end;
+	long v = strtol(str, &end, 10);
+	if (*str && !*end)
+		return v;
+	struct passwd *pw = getpwnam(str);
+	return pw ? (long)pw->pw_uid : -1;
+}
+
+static void add_uid(struct space *s, size_t *cap, long uid)
+{
+	if (uid < 0)
+		return;
+	for (size_t i = 1; i <= s->nuid; i++)
+		if (s->uids[i] == uid)
+			return;
+	if (s->nuid + 2 >= *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		s->uids = xrealloc(s->uids, *cap * sizeof(*s->uids));
+	}
+	s->uids[++s->nuid] = uid;
+}
+
+static size_t uid_index(const struct space *s, long uid)
+{
+	for (size_t i = 1; i <= s->nuid; i++)
+		if (s->uids[i] == uid)
+			return i;
+	return s->nuid + 1;
+}
+
+static int bits_for(size_t values)
+{
+	int b = 1;
+	while (((size_t)1 << b) < values)
+		b++;
+	return b;
+}
+
+static void collect_rule(struct space *s, size_t *ifcap, size_t *uidcap,
+			 const struct ir_rule *r)
+{
+	for (size_t j = 0; j < r->nm; j++) {
+		const struct ir_match *m = &r->m[j];
+		if (m->kind == M_IIF || m->kind == M_OIF)
+			for (size_t k = 0; k < m->nnames; k++)
+				add_name(s, ifcap, m->names[k]);
+		if (m->kind == M_UID)
+			add_uid(s, uidcap, uid_resolve(m->str));
+	}
+}
+
+static void bdd_fail(int code)
+{
+	die("BDD library error: %s", bdd_errstring(code));
+}
+
+static void no_gbc_message(int pre, bddGbcStat *st)
+{
+	(void)pre;
+	(void)st;
+}
+
+static int alloc_field(struct space *s, enum fld f, int bits, bool copy, int next)
+{
+	s->f[f].bits = bits;
+	if (copy) {
+		s->f[f].orig = next;
+		s->f[f].cur = next + 1;
+		s->f[f].stride = 2;
+		return next + 2 * bits;
+	}
+	s->f[f].orig = -1;
+	s->f[f].cur = next;
+	s->f[f].stride = 1;
+	return next + bits;
+}
+
+static const enum fld copied[] = { F_OIF, F_STATE, F_MARK, F_CTMARK, F_DADDR,
+				   F_DPORT };
+#define NCOPIED (sizeof(copied) / sizeof(copied[0]))
+
+static BDD domain(const struct space *s)
+{
+	BDD d = bref(bddtrue), t;
+	/* enumerated fields stay within their names */
+	/* cur copies only: with `same`, the orig ones follow */
+	t = fld_range(s, F_OIF, 0, s->nif + 1, false);
+	band(&d, t);
+	bdd_delref(t);
+	t = fld_range(s, F_STATE, 0, 4, false);
+	band(&d, t);
+	bdd_delref(t);
+	t = fld_range(s, F_IIF, 0, s->nif + 1, false);
+	band(&d, t);
+	bdd_delref(t);
+	t = fld_range(s, F_UID, 0, s->nuid + 1, false);
+	band(&d, t);
+	bdd_delref(t);
+	/* a packet has an input or an output interface (or both); a uid only
+	 * when this host sends it */
+	BDD noiif = fld_eq(s, F_IIF, 0, false);
+	BDD nooif = fld_eq(s, F_OIF, 0, false);
+	BDD nouid = fld_eq(s, F_UID, 0, false);
+	BDD hasoif = bnot(bref(nooif));
+	BDD hasiif = bnot(bref(noiif));
+	t = bref(bdd_imp(noiif, hasoif));
+	band(&d, t);
+	bdd_delref(t);
+	t = bref(bdd_imp(hasiif, nouid));
+	bdd_delref(hasoif);
+	bdd_delref(hasiif);
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(noiif);
+	bdd_delref(nooif);
+	bdd_delref(nouid);
+	/* IPv4 addresses live in the low 32 bits */
+	BDD v4 = fam_is(s, 4);
+	BDD hi = bref(bddtrue);
+	const enum fld af[] = { F_SADDR, F_DADDR };
+	for (int k = 0; k < 2; k++) {
+		t = eq_bits(&s->f[af[k]], 0, 96, 0, false);
+		band(&hi, t);
+		bdd_delref(t);
+	}
+	t = bref(bdd_imp(v4, hi));
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(hi);
+	/* fragments are an IPv4 notion; icmp is v4, icmpv6 is v6 */
+	BDD frag = bref(bdd_ithvar(s->f[F_FRAG].cur));
+	t = bref(bdd_imp(frag, v4));
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(frag);
+	BDD icmp4 = fld_eq(s, F_PROTO, 1, false);
+	BDD icmp6 = fld_eq(s, F_PROTO, 58, false);
+	t = bref(bdd_imp(icmp4, v4));
+	band(&d, t);
+	bdd_delref(t);
+	BDD v6 = fam_is(s, 6);
+	t = bref(bdd_imp(icmp6, v6));
+	bdd_delref(v6);
+	band(&d, t);
+	bdd_delref(t);
+	/* fields a packet of this protocol does not have are 0 */
+	BDD icmp = bref(bdd_or(icmp4, icmp6));
+	BDD zero = fld_eq(s, F_ICMP, 0, false);
+	t = bref(bdd_or(icmp, zero));
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(zero);
+	BDD tcp = fld_eq(s, F_PROTO, 6, false);
+	zero = fld_eq(s, F_TCPFLAGS, 0, false);
+	t = bref(bdd_or(tcp, zero));
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(zero);
+	BDD porty = bref(bddfalse);
+	const int pp[] = { 6, 17, 132, 33, 136 };
+	for (size_t i = 0; i < 5; i++) {
+		t = fld_eq(s, F_PROTO, (u128)pp[i], false);
+		bor(&porty, t);
+		bdd_delref(t);
+	}
+	BDD z1 = fld_eq(s, F_SPORT, 0, false);
+	BDD z2 = fld_eq(s, F_DPORT, 0, false);
+	band(&z1, z2);
+	t = bref(bdd_or(porty, z1));
+	band(&d, t);
+	bdd_delref(t);
+	bdd_delref(z1);
+	bdd_delref(z2);
+	bdd_delref(porty);
+	bdd_delref(tcp);
+	bdd_delref(icmp);
+	bdd_delref(icmp4);
+	bdd_delref(icmp6);
+	bdd_delref(v4);
+	return d;
+}
+
+void space_init(struct space *s, const struct ir *ir)
+{
+	memset(s, 0, sizeof(*s));
+	size_t ifcap = 0, uidcap = 0;
+	add_name(s, &ifcap, "lo");
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++)
+			collect_rule(s, &ifcap, &uidcap, ir->chains[i]->rules[j]);
+	for (size_t i = 0; i < ir->nmgmt; i++)
+		collect_rule(s, &ifcap, &uidcap, ir->mgmt[i]);
+	if (!s->ifnames)
+		s->ifnames = xcalloc(2, sizeof(*s->ifnames));
+	s->ifnames[0] = "";
+	/* a name no rule uses, for "any other interface" */
+	for (int k = 0;; k++) {
+		snprintf(s->other_if, sizeof(s->other_if), k ? "other%d" : "other", k);
+		if (space_if_index(s, s->other_if) == s->nif + 1)
+			break;
+	}
+	if (!s->uids)
+		s->uids = xcalloc(2, sizeof(*s->uids));
+	s->uids[0] = -1;
+	s->other_uid = 65534;
+	while (uid_index(s, s->other_uid) != s->nuid + 1)
+		s->other_uid--;
+
+	int ifb = bits_for(s->nif + 2), uidb = bits_for(s->nuid + 2);
+	int v = 0;
+	v = alloc_field(s, F_FAM, 1, false, v);
+	v = alloc_field(s, F_IIF, ifb, false, v);
+	v = alloc_field(s, F_OIF, ifb, true, v);
+	v = alloc_field(s, F_UID, uidb, false, v);
+	v = alloc_field(s, F_PROTO, 8, false, v);
+	v = alloc_field(s, F_STATE, 3, true, v);
+	v = alloc_field(s, F_FRAG, 1, false, v);
+	v = alloc_field(s, F_TCPFLAGS, 8, false, v);
+	v = alloc_field(s, F_ICMP, 8, false, v);
+	v = alloc_field(s, F_MARK, 32, true, v);
+	v = alloc_field(s, F_CTMARK, 32, true, v);
+	v = alloc_field(s, F_SADDR, 128, false, v);
+	v = alloc_field(s, F_DADDR, 128, true, v);
+	v = alloc_field(s, F_SPORT, 16, false, v);
+	v = alloc_field(s, F_DPORT, 16, true, v);
+	s->nvars = v;
+
+	if (bdd_isrunning())
+		BUG("one packet space at a time");
+	bdd_init(1 << 20, 1 << 17);
+	bdd_error_hook(bdd_fail);
+	bdd_gbc_hook(no_gbc_message);
+	bdd_setmaxincrease(1 << 22);
+	bdd_setcacheratio(8);
+	bdd_setvarnum(s->nvars);
+
+	s->dom = domain(s);
+	s->same = bref(bddtrue);
+	s->curset = bref(bddtrue);
+	s->cur2orig = bdd_newpair();
+	for (size_t k = 0; k < NCOPIED; k++) {
+		const struct field *f = &s->f[copied[k]];
+		for (int i = f->bits - 1; i >= 0; i--) {
+			BDD e = bref(bdd_biimp(bdd_ithvar(var_of(f, i, true)),
+					       bdd_ithvar(var_of(f, i, false))));
+			band(&s->same, e);
+			bdd_delref(e);
+			band(&s->curset, bdd_ithvar(var_of(f, i, false)));
+			bdd_setbddpair(s->cur2orig, var_of(f, i, false),
+				       bdd_ithvar(var_of(f, i, true)));
+		}
+	}
+	/* the reply of a packet, from its cur fields to an incoming packet:
+	 * source <-> destination, ports, interfaces */
+	s->swap = bdd_newpair();
+	const struct { enum fld a, b; } sw[] = {
+		{ F_SADDR, F_DADDR }, { F_SPORT, F_DPORT }, { F_IIF, F_OIF },
+	};
+	for (size_t k = 0; k < 3; k++) {
+		const struct field *a = &s->f[sw[k].a], *b = &s->f[sw[k].b];
+		for (int i = 0; i < a->bits; i++) {
+			bdd_setbddpair(s->swap, var_of(a, i, false),
+				       bdd_ithvar(var_of(b, i, true)));
+			bdd_setbddpair(s->swap, var_of(b, i, false),
+				       bdd_ithvar(var_of(a, i, false)));
+		}
+	}
+	/* what a reply does not inherit: every orig copy, and the fields
+	 * of its own (marks, state, uid, flags, icmp type, fragment) */
+	s->volatile_set = bref(bddtrue);
+	for (size_t k = 0; k < NCOPIED; k++) {
+		const struct field *f = &s->f[copied[k]];
+		for (int i = 0; i < f->bits; i++)
+			band(&s->volatile_set, bdd_ithvar(var_of(f, i, true)));
+	}
+	const enum fld vol[] = { F_MARK, F_CTMARK, F_STATE, F_UID, F_TCPFLAGS,
+				 F_ICMP, F_FRAG };
+	for (size_t k = 0; k < sizeof(vol) / sizeof(vol[0]); k++) {
+		const struct field *f = &s->f[vol[k]];
+		for (int i = 0; i < f->bits; i++)
+			band(&s->volatile_set, bdd_ithvar(var_of(f, i, false)));
+	}
+	s->nsetcache = ir->nsets;
+	for (int k = 0; k < 2; k++) {
+		s->setcache[k] = xcalloc(ir->nsets + 1, sizeof(BDD));
+		for (size_t i = 0; i < ir->nsets; i++)
+			s->setcache[k][i] = -1;
+	}
+}
+
+void space_done(struct space *s)
+{
+	bdd_freepair(s->cur2orig);
+	bdd_freepair(s->swap);
+	bdd_delref(s->volatile_set);
+	free(s->setcache[0]);
+	free(s->setcache[1]);
+	free(s->ifnames);
+	free(s->uids);
+	bdd_done();
+	memset(s, 0, sizeof(*s));
+}
+
+bool rule_is_stateful(const struct ir_rule *r)
+{
+	for (size_t i = 0; i < r->nm; i++) {
+		switch (r->m[i].kind) {
+		case M_LIMIT:
+		case M_CONNLIMIT:
+		case M_NTH:
+		case M_UNKNOWN:
+			return true;
+		case M_RECENT:
+			if (r->m[i].recent != RECENT_SET)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static BDD negate_if(BDD b, bool neg)
+{
+	return neg ? bnot(b) : b;
+}
+
+BDD space_match(struct space *s, const struct ir_match *m, int family, bool may)
+{
+	BDD r, t;
+	switch (m->kind) {
+	case M_IIF:
+	case M_OIF:
+		r = bref(bddfalse);
+		for (size_t i = 0; i < m->nnames; i++) {
+			t = fld_eq(s, m->kind == M_IIF ? F_IIF : F_OIF,
+				   space_if_index(s, m->names[i]), false);
+			bor(&r, t);
+			bdd_delref(t);
+		}
+		return negate_if(r, m->neg);
+	case M_SADDR:
+		return set_bdd(s, F_SADDR, &m->set, false);
+	case M_DADDR:
+		return set_bdd(s, F_DADDR, &m->set, false);
+	case M_SSET:
+	case M_DSET: {
+		int k = m->kind == M_DSET;
+		BDD *c = &s->setcache[k][m->named->id];
+		if (m->named->id >= s->nsetcache)
+			BUG("set id %zu out of range", m->named->id);
+		if (*c == -1) {
+			*c = set_bdd(s, k ? F_DADDR : F_SADDR, &m->named->elems, false);
+			t = fam_is(s, m->named->family);
+			band(c, t);   /* an empty set still pins the family */
+			bdd_delref(t);
+		}
+		return negate_if(bref(*c), m->neg);
+	}
+	case M_PROTO:
+		return fld_eq(s, F_PROTO, (u128)m->proto, false);
+	case M_SPORT:
+		return set_bdd(s, F_SPORT, &m->set, false);
+	case M_DPORT:
+		return set_bdd(s, F_DPORT, &m->set, false);
+	case M_ICMP_TYPE:
+		return fld_eq(s, F_ICMP, (u128)m->icmp_type, false);
+	case M_CTSTATE:
+		r = bref(bddfalse);
+		for (int b = 0; b < 5; b++)
+			if (m->state & (1u << b)) {
+				t = fld_eq(s, F_STATE, (u128)b, false);
+				bor(&r, t);
+				bdd_delref(t);
+			}
+		return negate_if(r, m->neg);
+	case M_MARK:
+	case M_CONNMARK: {
+		const struct field *f = &s->f[m->kind == M_MARK ? F_MARK : F_CTMARK];
+		r = bref(bddtrue);
+		for (int i = 31; i >= 0; i--)
+			if (bit_of(m->mask, 32, i)) {
+				int var = var_of(f, i, false);
+				band(&r, bit_of(m->value, 32, i) ? bdd_ithvar(var)
+								 : bdd_nithvar(var));
+			} else if (bit_of(m->value, 32, i)) {
+				/* (mark & mask) can never have this bit */
+				bdd_delref(r);
+				r = bref(bddfalse);
+				break;
+			}
+		return negate_if(r, m->neg);
+	}
+	case M_UID: {
+		long uid = uid_resolve(m->str);
+		r = uid < 0 ? bref(bddfalse) : fld_eq(s, F_UID, uid_index(s, uid), false);
+		return negate_if(r, m->neg);
+	}
+	case M_TCPFLAGS: {
+		r = fld_eq(s, F_PROTO, 6, false);
+		const struct field *f = &s->f[F_TCPFLAGS];
+		for (int i = 0; i < 8; i++) {
+			/* bit i of the field, MSB first, is flag 1 << (7 - i) */
+			uint32_t fl = 1u << (7 - i);
+			if (m->mask & fl)
+				band(&r, (m->value & fl) ? bdd_ithvar(var_of(f, i, false))
+							 : bdd_nithvar(var_of(f, i, false)));
+			else if (m->value & fl) {
+				bdd_delref(r);
+				return bref(bddfalse);
+			}
+		}
+		return r;
+	}
+	case M_FRAGMENT:
+		return bref(bdd_ithvar(s->f[F_FRAG].cur));
+	case M_RECENT:
+		if (m->recent == RECENT_SET)
+			return bref(bddtrue);
+		return bref(may ? bddtrue : bddfalse);
+	case M_LIMIT:
+	case M_CONNLIMIT:
+	case M_NTH:
+	case M_UNKNOWN:
+	default:
+		return bref(may ? bddtrue : bddfalse);
+	}
+}
+
+BDD space_rule(struct space *s, const struct ir_rule *r, bool may)
+{
+	BDD b = r->family ? fam_is(s, r->family) : bref(bddtrue);
+	for (size_t i = 0; i < r->nm && b != bddfalse; i++) {
+		BDD t = space_match(s, &r->m[i], r->family, may);
+		band(&b, t);
+		bdd_delref(t);
+	}
+	return b;
+}
+
+BDD space_path(const struct space *s, enum path p)
+{
+	BDD iif = fld_eq(s, F_IIF, 0, false);
+	BDD oif = fld_eq(s, F_OIF, 0, false);
+	if (p != PATH_OUTPUT)
+		iif = bnot(iif);
+	if (p != PATH_INPUT)
+		oif = bnot(oif);
+	band(&iif, oif);
+	bdd_delref(oif);
+	return iif;
+}
+
+static BDD field_varset(const struct space *s, enum fld f, int first, int bits)
+{
+	BDD set = bref(bddtrue);
+	for (int i = first; i < first + bits; i++)
+		band(&set, bdd_ithvar(var_of(&s->f[f], i, false)));
+	return set;
+}
+
+/* x with the cur copy of field f (bits [first, first+bits)) replaced by
+ * the value `val` (a BDD over that field). */
+static BDD assign(const struct space *s, BDD x, enum fld f, int first, int bits,
+		  BDD val)
+{
+	BDD vs = field_varset(s, f, first, bits);
+	BDD r = bref(bdd_exist(x, vs));
+	band(&r, val);
+	bdd_delref(vs);
+	return r;
+}
+
+/* field a := field b, bit by bit (cur copies, same width) */
+static BDD copy_field(const struct space *s, BDD x, enum fld a, enum fld b)
+{
+	BDD vs = field_varset(s, a, 0, s->f[a].bits);
+	BDD r = bref(bdd_exist(x, vs));
+	for (int i = s->f[a].bits - 1; i >= 0; i--) {
+		BDD e = bref(bdd_biimp(bdd_ithvar(var_of(&s->f[a], i, false)),
+				       bdd_ithvar(var_of(&s->f[b], i, false))));
+		band(&r, e);
+		bdd_delref(e);
+	}
+	bdd_delref(vs);
+	return r;
+}
+
+/* mark := (mark & ~mask) ^ value */
+static BDD set_mark(const struct space *s, BDD x, enum fld f, uint32_t mask,
+		    uint32_t value)
+{
+	const struct field *fl = &s->f[f];
+	BDD r = bref(x);
+	bddPair *flip = NULL;
+	for (int i = 0; i < 32; i++) {
+		int var = var_of(fl, i, false);
+		if (bit_of(mask, 32, i)) {
+			BDD vs = bref(bdd_ithvar(var));
+			replace_ref(&r, bdd_exist(r, vs));
+			bdd_delref(vs);
+			band(&r, bit_of(value, 32, i) ? bdd_ithvar(var) : bdd_nithvar(var));
+		} else if (bit_of(value, 32, i)) {
+			if (!flip)
+				flip = bdd_newpair();
+			bdd_setbddpair(flip, var, bdd_nithvar(var));
+		}
+	}
+	if (flip) {
+		replace_ref(&r, bdd_veccompose(r, flip));
+		bdd_freepair(flip);
+	}
+	return r;
+}
+
+BDD space_apply(struct space *s, const struct ir_rule *r, BDD x)
+{
+	const struct ir_action *a = &r->act;
+	BDD v, res, t;
+	switch (a->kind) {
+	case ACT_MARK:
+		return set_mark(s, x, F_MARK, a->mask, a->mark);
+	case ACT_CONNMARK:
+		if (a->cm == CM_SAVE)
+			return copy_field(s, x, F_CTMARK, F_MARK);
+		if (a->cm == CM_RESTORE)
+			return copy_field(s, x, F_MARK, F_CTMARK);
+		return set_mark(s, x, F_CTMARK, a->mask, a->mark);
+	case ACT_NOTRACK:
+		v = fld_eq(s, F_STATE, 4, false);
+		res = assign(s, x, F_STATE, 0, 3, v);
+		bdd_delref(v);
+		return res;
+	case ACT_DNAT:
+		if (!a->has_addr) {
+			res = bref(x);
+		} else if (r->family == 4 || a->addr >> 32 == 0) {
+			/* an IPv4 rule: the low 32 bits (the high ones are 0) */
+			v = eq_bits(&s->f[F_DADDR], 96, 32, a->addr, false);
+			res = assign(s, x, F_DADDR, 96, 32, v);
+			bdd_delref(v);
+		} else {
+			v = fld_eq(s, F_DADDR, a->addr, false);
+			res = assign(s, x, F_DADDR, 0, 128, v);
+			bdd_delref(v);
+		}
+		if (a->port_lo >= 0) {
+			v = fld_eq(s, F_DPORT, (u128)a->port_lo, false);
+			t = assign(s, res, F_DPORT, 0, 16, v);
+			bdd_delref(v);
+			bdd_delref(res);
+			res = t;
+		}
+		return res;
+	case ACT_REDIRECT: {
+		v = fld_eq(s, F_DPORT, (u128)(a->port_lo < 0 ? 0 : a->port_lo), false);
+		res = assign(s, x, F_DPORT, 0, 16, v);
+		bdd_delref(v);
+		/* a forwarded packet becomes one for this host: no output
+		 * interface from here (trace.c does the same) */
+		BDD noiif = fld_eq(s, F_IIF, 0, false);
+		BDD fwd = bref(bdd_apply(res, noiif, bddop_diff));
+		band(&res, noiif);
+		bdd_delref(noiif);
+		v = fld_eq(s, F_OIF, 0, false);
+		t = assign(s, fwd, F_OIF, 0, s->f[F_OIF].bits, v);
+		bdd_delref(v);
+		bdd_delref(fwd);
+		bor(&res, t);
+		bdd_delref(t);
+		return res;
+	}
+	default:
+		/* SNAT and MASQUERADE rewrite the source at the last step of
+		 * a path, where no rule looks any more: the identity keeps the
+		 * incoming source in the relation */
+		return bref(x);
+	}
+}
+
+BDD space_orig(const struct space *s, BDD x)
+{
+	return bref(bdd_exist(x, s->curset));
+}
+
+BDD space_to_orig(const struct space *s, BDD x)
+{
+	return bref(bdd_veccompose(x, s->cur2orig));
+}
+
+BDD space_reply(const struct space *s, BDD x)
+{
+	BDD y = bref(bdd_exist(x, s->volatile_set));
+	BDD r = bref(bdd_veccompose(y, s->swap));
+	bdd_delref(y);
+	BDD est = fld_eq(s, F_STATE, 1, true);
+	band(&r, est);
+	bdd_delref(est);
+	return r;
+}
+
+/* ---- witnesses ---- */
+
+static u128 read_field(const struct space *s, const char *val, enum fld f,
+		       bool orig)
+{
+	const struct field *fl = &s->f[f];
+	bool o = orig && fl->orig >= 0;
+	u128 v = 0;
+	for (int i = 0; i < fl->bits; i++)
+		v = (v << 1) | (u128)(val[var_of(fl, i, o)] == 1);
+	return v;
+}
+
+/* Narrow x step by step towards ordinary packets; a preference that would
+ * leave nothing is skipped. */
+static void prefer(BDD *x, BDD p)
+{
+	BDD t = bref(bdd_and(*x, p));
+	if (t != bddfalse)
+		replace_ref(x, t);
+	bdd_delref(t);
+	bdd_delref(p);
+}
+
+static BDD not_prefix(const struct space *s, enum fld f, bool orig, int fam,
+		      u128 addr, int plen)
+{
+	int first = fam == 4 ? 96 : 0, bits = fam == 4 ? 32 : 128;
+	u128 host = plen >= bits ? 0 : (((u128)1 << (bits - plen)) - 1);
+	if (bits == 128 && plen == 0)
+		host = ~(u128)0;
+	BDD in = range_bits(&s->f[f], first, bits, addr, addr | host, orig);
+	BDD fb = fam_is(s, fam);
+	band(&in, fb);
+	bdd_delref(fb);
+	return bnot(in);
+}
+
+void space_pick(const struct space *s, BDD x0, struct packet *p)
+{
+	BDD x = bref(x0);
+	/* not a special address on either side */
+	static const struct { int fam; const char *a; int plen; } martian[] = {
+		{ 4, "0.0.0.0", 8 }, { 4, "127.0.0.0", 8 }, { 4, "224.0.0.0", 3 },
+		{ 4, "169.254.0.0", 16 }, { 6, "::", 8 }, { 6, "fe80::", 10 },
+		{ 6, "ff00::", 8 },
+	};
+	for (size_t k = 0; k < sizeof(martian) / sizeof(martian[0]); k++) {
+		int fam, plen;
+		u128 a;
+		char err[64];
+		addr_parse(martian[k].a, strlen(martian[k].a), &fam, &a, &plen, err,
+			   sizeof(err));
+		prefer(&x, not_prefix(s, F_SADDR, false, martian[k].fam, a, martian[k].plen));
+		prefer(&x, not_prefix(s, F_DADDR, true, martian[k].fam, a, martian[k].plen));
+	}
+	/* interfaces the policy names, a client port, no marks */
+	prefer(&x, bnot(fld_eq(s, F_IIF, s->nif + 1, false)));
+	prefer(&x, bnot(fld_eq(s, F_OIF, s->nif + 1, true)));
+	prefer(&x, fld_range(s, F_SPORT, 1024, 65535, false));
+	prefer(&x, fld_range(s, F_DPORT, 1, 65535, true));
+	prefer(&x, fld_eq(s, F_MARK, 0, true));
+	prefer(&x, fld_eq(s, F_CTMARK, 0, true));
+	prefer(&x, bref(bdd_nithvar(s->f[F_FRAG].cur)));
+	prefer(&x, fld_eq(s, F_STATE, 0, true));
+	prefer(&x, fld_eq(s, F_PROTO, 6, false));
+	BDD tcp = fld_eq(s, F_PROTO, 6, false);
+	BDD syn = fld_eq(s, F_TCPFLAGS, TCPF_SYN, false);
+	BDD ack = fld_eq(s, F_TCPFLAGS, TCPF_ACK, false);
+	BDD isnew = fld_eq(s, F_STATE, 0, true);
+	/* the flags a packet of that state would carry */
+	BDD want = bref(bdd_ite(isnew, syn, ack));
+	prefer(&x, bref(bdd_imp(tcp, want)));
+	bdd_delref(want);
+	bdd_delref(isnew);
+	bdd_delref(syn);
+	bdd_delref(ack);
+	bdd_delref(tcp);
+
+	char *val = xcalloc((size_t)s->nvars, 1);
+	BDD c = bref(bdd_satone(x));
+	for (BDD n = c; n != bddtrue && n != bddfalse;) {
+		if (bdd_low(n) == bddfalse) {
+			val[bdd_var(n)] = 1;
+			n = bdd_high(n);
+		} else {
+			n = bdd_low(n);
+		}
+	}
+	bdd_delref(c);
+	bdd_delref(x);
+
+	memset(p, 0, sizeof(*p));
+	p->family = read_field(s, val, F_FAM, false) ? 6 : 4;
+	size_t iif = (size_t)read_field(s, val, F_IIF, false);
+	size_t oif = (size_t)read_field(s, val, F_OIF, true);
+	snprintf(p->iif, sizeof(p->iif), "%s", iif > s->nif ? s->other_if : s->ifnames[iif]);
+	snprintf(p->oif, sizeof(p->oif), "%s", oif > s->nif ? s->other_if : s->ifnames[oif]);
+	size_t uid = (size_t)read_field(s, val, F_UID, false);
+	p->uid = uid == 0 ? -1 : uid > s->nuid ? s->other_uid : s->uids[uid];
+	p->proto = (int)read_field(s, val, F_PROTO, false);
+	p->state = 1u << (int)read_field(s, val, F_STATE, true);
+	p->fragment = read_field(s, val, F_FRAG, false);
+	p->tcpflags = 0;
+	u128 fl = read_field(s, val, F_TCPFLAGS, false);
+	for (int i = 0; i < 8; i++)
+		if (fl & ((u128)1 << i))
+			p->tcpflags |= 1u << i;
+	p->mark = (uint32_t)read_field(s, val, F_MARK, true);
+	p->ctmark = (uint32_t)read_field(s, val, F_CTMARK, true);
+	p->saddr = read_field(s, val, F_SADDR, false);
+	p->daddr = read_field(s, val, F_DADDR, true);
+	if (p->family == 4) {
+		p->saddr &= 0xffffffffu;
+		p->daddr &= 0xffffffffu;
+	}
+	bool porty = p->proto == 6 || p->proto == 17 || p->proto == 132 ||
+		     p->proto == 33 || p->proto == 136;
+	p->sport = porty ? (int)read_field(s, val, F_SPORT, false) : -1;
+	p->dport = porty ? (int)read_field(s, val, F_DPORT, true) : -1;
+	bool icmp_p = p->proto == 1 || p->proto == 58;
+	p->icmp_type = icmp_p ? (int)read_field(s, val, F_ICMP, false) : -1;
+	p->icmp_code = -1;
+	free(val);
+}
