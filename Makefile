@@ -35,7 +35,7 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             nftables ipset iproute2 conntrack libnftnl-dev libmnl-dev
 
 .PHONY: all deps demo check check-asan check-kernel-long unit golden errors \
-        kernel install clean bench
+        lint-golden exact kernel install clean bench
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
@@ -84,6 +84,11 @@ $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
 
+$(BUILD)/tests/exact: tests/exact.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 $(BUILD)/tests/genpolicy: tests/kernel/genpolicy.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -104,6 +109,15 @@ golden: $(BUILD)/fwc
 
 errors: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/errors.sh
+
+lint-golden: $(BUILD)/fwc
+	@FWC=$(BUILD)/fwc sh tests/lint.sh
+
+# The analyzer against brute force: 1,000 random policies, every packet
+# of a small universe traced one by one (EXACT_POLICIES=N to change).
+EXACT_POLICIES ?= 1000
+exact: $(BUILD)/tests/exact $(BUILD)/tests/genpolicy
+	@BUILD=$(BUILD) EXACT_POLICIES=$(EXACT_POLICIES) sh tests/exact.sh
 
 # The kernel as referee (needs root; each script skips with a message
 # otherwise): outputs load and list back as golden, the referee can fail,
@@ -130,7 +144,7 @@ check-kernel-long: deps
 
 check: deps
 	$(MAKE) all
-	$(MAKE) unit golden errors kernel
+	$(MAKE) unit golden errors lint-golden exact kernel
 
 check-asan: deps
 	$(MAKE) BUILD=build-asan CC=gcc \
@@ -138,7 +152,7 @@ check-asan: deps
 	  CFLAGS="-O1 -g" all
 	$(MAKE) BUILD=build-asan CC=gcc \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  CFLAGS="-O1 -g" unit golden errors kernel
+	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden exact kernel
 
 bench: $(BUILD)/fwc
 	sh bench/compile.sh

@@ -20,11 +20,31 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lint.h"
 #include "space.h"
 
 #define DEPTH_MAX 64
+static double phase_t0;
+static void phase(const char *what)
+{
+	static int on = -1;
+	if (on < 0)
+		on = getenv("FWC_LINT_PROFILE") != NULL;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = ts.tv_sec + ts.tv_nsec / 1e9;
+	if (on && what) {
+		bddStat st;
+		bdd_stats(&st);
+		fprintf(stderr, "lint: %-12s %.3f s, %d nodes, %ld produced\n", what, t - phase_t0,
+			bdd_getnodenum(), st.produced);
+	}
+	phase_t0 = t;
+}
+#define PHASE(w) phase(w)
+
 
 /* Decision classes: accept, drop, return (to the caller, or the policy),
  * and one per kind of reject. */
@@ -63,7 +83,7 @@ struct rvisit {
 struct rinfo {
 	const struct ir_chain *chain;
 	BDD mmay, mmust;               /* -1 until computed */
-	BDD hit, hit_all, ctxhit;
+	BDD hit, hit_all;
 	struct rvisit *v;
 	size_t nv, capv;
 	bool visited, reported, down;
@@ -100,8 +120,10 @@ struct an {
 	BDD acc_orig_may[3], acc_orig_must[3];
 	size_t path_ev_start;
 	bool in_mangle_base;
+	BDD universe;                  /* -1: every packet */
 	const struct ir_rule *rejw[K_MAX];   /* one rule per reject kind */
 	size_t nrejw;
+	int nk;                        /* classes in use */
 };
 
 /* ---- small helpers ---- */
@@ -129,8 +151,14 @@ static void flow_release(struct flow *f)
 
 static void flow_or(struct flow *a, const struct flow *b)
 {
+	bool one = a->may == a->must && b->may == b->must;
 	bor(&a->may, b->may);
-	bor(&a->must, b->must);
+	if (one) {
+		bdd_delref(a->must);
+		a->must = bref(a->may);
+	} else {
+		bor(&a->must, b->must);
+	}
 }
 
 static void outcome_init(struct outcome *o)
@@ -215,17 +243,19 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	struct rinfo *ri = &an->ri[r->id];
 	rule_bdds(an, r);
 	ri->visited = true;
-	BDD t = and2(ctx, ri->mmay);
-	bor(&ri->ctxhit, t);
-	bdd_delref(t);
 	VEC_PUSH(ri->v, ri->nv, ri->capv);
 	ri->v[ri->nv].visit = vi;
 	ri->v[ri->nv].ev_end = an->nev;
 	ri->nv++;
 	if (f->may == bddfalse)
 		return;
-	struct flow hit = { and2(f->may, ri->mmay), and2(f->must, ri->mmust) };
-	BDD all = and2(f->must, ri->mmay);
+	/* without stateful matches on the way, may and must are one BDD:
+	 * compute once */
+	bool one = f->may == f->must && ri->mmay == ri->mmust;
+	struct flow hit;
+	hit.may = and2(f->may, ri->mmay);
+	hit.must = one ? bref(hit.may) : and2(f->must, ri->mmust);
+	BDD all = one || f->may == f->must ? bref(hit.may) : and2(f->must, ri->mmay);
 	bor(&ri->hit, hit.may);
 	bor(&ri->hit_all, all);
 	bdd_delref(all);
@@ -233,7 +263,9 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		flow_release(&hit);
 		return;
 	}
-	struct flow rest = { diff2(f->may, ri->mmust), diff2(f->must, ri->mmay) };
+	struct flow rest;
+	rest.may = diff2(f->may, ri->mmust);
+	rest.must = one ? bref(rest.may) : diff2(f->must, ri->mmay);
 	const struct ir_action *a = &r->act;
 	bool pass = false;        /* the flow goes on unchanged */
 	struct outcome sub;
@@ -353,8 +385,15 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	v->path_ev_start = an->path_ev_start;
 	v->path = path;
 	struct flow f = { bref(in->may), bref(in->must) };
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out);
+		if (getenv("FWC_DBG") && i % 1000 == 999)
+			fprintf(stderr, "%s rule %zu: may %d must %d acc %d drop %d m %d hit %d\n", c->name, i,
+				bdd_nodecount(f.may), bdd_nodecount(f.must),
+				bdd_nodecount(out->acc.may), bdd_nodecount(out->drop.may),
+				bdd_nodecount(an->ri[c->rules[i]->id].mmay),
+				bdd_nodecount(an->ri[c->rules[i]->id].hit));
+	}
 	flow_or(&out->ret, &f);
 	flow_release(&f);
 }
@@ -453,6 +492,8 @@ static void run_path(struct an *an, enum path p)
 	BDD e = space_path(&an->s, p);
 	band(&e, an->s.dom);
 	band(&e, an->s.same);
+	if (an->universe != -1)
+		band(&e, an->universe);
 	struct flow f = { e, bref(e) };
 	an->path_ev_start = an->nev;
 	an->acc[p] = flow_empty();
@@ -642,6 +683,18 @@ static void find_cover(struct an *an, const struct ir_rule *r,
 	cv->lost = target;
 }
 
+/* Two events at one place of the policy (a rule split per family or
+ * protocol is one rule as written). */
+static bool same_event_place(const struct event *a, const struct event *b)
+{
+	if (!a->r || !b->r)
+		return a->r == b->r && a->c == b->c;
+	if (a->r->origin || b->r->origin || !a->r->loc.file)
+		return a->r == b->r || (a->r->origin && b->r->origin &&
+					!strcmp(a->r->origin, b->r->origin));
+	return !loc_cmp(&a->r->loc, &b->r->loc);
+}
+
 static bool group_has_daddr(const struct ir_rule *r)
 {
 	for (size_t i = 0; i < r->nm; i++)
@@ -657,14 +710,26 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 {
 	struct rinfo *ri = &an->ri[r->id];
 	if (!enabled(an, CHK_NAT_BYPASS) || ri->chain->table != TBL_FILTER ||
-	    !group_has_daddr(r))
+	    !group_has_daddr(r) || !ri->visited)
 		return false;
-	for (size_t d = 0; d < an->ndn; d++) {
+	/* the paths the rule is on, as incoming packets */
+	BDD paths = bref(bddfalse);
+	for (size_t k = 0; k < ri->nv; k++) {
+		BDD p = space_path(&an->s, an->vis[ri->v[k].visit].path);
+		BDD po = space_to_orig(&an->s, p);
+		bor(&paths, po);
+		bdd_delref(p);
+		bdd_delref(po);
+	}
+	bool fires = false;
+	for (size_t d = 0; d < an->ndn && !fires; d++) {
+		if (an->dn[d].r->act.kind != ACT_DNAT)
+			continue;
 		BDD pre = space_to_orig(&an->s, ri->mmay);
 		BDD din = space_orig(&an->s, an->dn[d].out.may);
 		BDD want = and2(pre, din);
+		band(&want, paths);
 		bdd_delref(pre);
-		bool fires = false;
 		if (want != bddfalse) {
 			BDD h = space_orig(&an->s, ri->hit);
 			BDD got = and2(h, want);
@@ -680,15 +745,32 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 				"DNAT at %s; the filter sees the rewritten destination, so it "
 				"never applies to that traffic", w);
 			f->rule_id = r->id;
+			f->dead = ri->hit == bddfalse;
 			related_rule(f, an->dn[d].r, NULL, "rewrites", "DNAT rewrites the destination first");
-			set_witness(an, f, want, r, ri->chain);
+			/* a packet the author meant: the DNAT takes it */
+			set_witness(an, f, want, an->dn[d].r, an->ri[an->dn[d].r->id].chain);
+			an->ri[r->id].reported = true;
 		}
 		bdd_delref(want);
 		bdd_delref(din);
-		if (fires)
-			return true;
 	}
-	return false;
+	bdd_delref(paths);
+	return fires;
+}
+
+/* The rule's conditions meet none of the contexts (path, jump
+ * conditions) it is visited in: contradictory, whatever came before. */
+static bool ctx_empty(struct an *an, const struct ir_rule *r)
+{
+	struct rinfo *ri = &an->ri[r->id];
+	for (size_t k = 0; k < ri->nv; k++) {
+		BDD t = and2(an->vis[ri->v[k].visit].ctx, ri->mmay);
+		bool e = t == bddfalse;
+		bdd_delref(t);
+		if (!e)
+			return false;
+	}
+	return true;
 }
 
 static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
@@ -697,7 +779,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 	const struct ir_rule *r0 = g[0];
 	bool all_empty = true;
 	for (size_t i = 0; i < n; i++)
-		if (an->ri[g[i]->id].ctxhit != bddfalse)
+		if (!ctx_empty(an, g[i]))
 			all_empty = false;
 	if (all_empty) {
 		if (!enabled(an, CHK_EMPTY_MATCH))
@@ -709,6 +791,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 			    : "the rule can never match: its conditions contradict the "
 			      "conditions under which its chain %s is entered", ri->chain->name);
 		f->rule_id = r0->id;
+		f->dead = true;
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -734,8 +817,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 			for (size_t j = 0; j < cv.n; j++) {
 				bool dup = false;
 				for (size_t m = 0; m < all.n; m++)
-					if (an->ev[all.ev[m]].r == an->ev[cv.ev[j]].r &&
-					    an->ev[all.ev[m]].c == an->ev[cv.ev[j]].c)
+					if (same_event_place(&an->ev[all.ev[m]], &an->ev[cv.ev[j]]))
 						dup = true;
 				if (!dup) {
 					VEC_PUSH(all.ev, all.n, all.cap);
@@ -756,15 +838,23 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 			free(cv.ev);
 		}
 	}
+	/* implicit rules (loopback, established, invalid) take their share
+	 * by design: the rules as written decide whether it is a conflict */
 	int mine = decision(r0->act.kind);
 	bool same = mine != 0 && all.n > 0;
+	size_t nexplicit = 0;
 	for (size_t j = 0; j < all.n; j++) {
 		const struct event *e = &an->ev[all.ev[j]];
+		if (e->r && e->r->origin)
+			continue;
+		nexplicit++;
 		if (decision(e->act) != mine)
 			same = false;
 		else if (mine == 3 && (!e->r || !same_reject(e->r, r0)))
 			same = false;
 	}
+	if (nexplicit == 0)
+		same = false;
 	bool certain = an->ri[r0->id].hit == bddfalse;
 	enum lint_check chk = same ? CHK_REDUNDANT : CHK_SHADOWED;
 	if (enabled(an, chk)) {
@@ -788,14 +878,16 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 				     "the rule never matches: no packet that reaches it matches");
 		else if (mine == 0)
 			f = lint_add(an->res, chk, certain, &r0->loc,
-				     "the rule never matches: %s take every packet it would match first",
-				     list);
+				     "the rule never matches: %s take%s every packet it would match first",
+				     list, all.n == 1 ? "s" : "");
 		else
 			f = lint_add(an->res, chk, certain, &r0->loc,
-				     "the rule never matches: %s take every packet it would %s, "
-				     "and decide differently: the rule's intent is lost",
-				     list, act_word(r0->act.kind));
+				     "the rule never matches: %s take%s every packet it would %s, "
+				     "and decide%s differently: the rule's intent is lost",
+				     list, all.n == 1 ? "s" : "", act_word(r0->act.kind),
+				     all.n == 1 ? "s" : "");
 		f->rule_id = r0->id;
+		f->dead = certain;
 		for (size_t j = 0; j < all.n; j++) {
 			struct event *e = &an->ev[all.ev[j]];
 			char what[64];
@@ -849,10 +941,16 @@ static void check_rules(struct an *an)
 			for (size_t v = 0; v < ri->nv; v++)
 				if (an->vis[ri->v[v].visit].entry != bddfalse)
 					entered = true;
-			if (ri->ctxhit == bddfalse)
+			if (ri->hit == bddfalse && ctx_empty(an, g_rules[k]))
 				entered = true;   /* empty-match needs no packets */
 		}
-		if (dead && entered)
+		bool nat = false;
+		if (!dead)
+			for (size_t k = i; k < j && !nat; k++)
+				nat = check_nat_written_for(an, g_rules[k]);
+		if (nat)
+			;
+		else if (dead && entered)
 			report_dead(an, g_rules + i, j - i);
 		else if (!dead && possible && entered)
 			report_possible(an, g_rules[i]);
@@ -889,8 +987,9 @@ static int klass(struct an *an, const struct ir_rule *r)
 static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 		     BDD *d, int depth, bool check)
 {
+	int nk = an->nk;
 	for (int k = 0; k < K_MAX; k++)
-		d[k] = bref(end[k]);
+		d[k] = bref(k < nk ? end[k] : bddfalse);
 	for (size_t i = c->n; i-- > 0;) {
 		const struct ir_rule *r = c->rules[i];
 		struct rinfo *ri = &an->ri[r->id];
@@ -904,13 +1003,15 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 			bdd_delref(miss);
 		}
 		BDD x[K_MAX];
+		for (int k = nk; k < K_MAX; k++)
+			x[k] = bref(bddfalse);
 		if (kl >= 0) {
-			for (int k = 0; k < K_MAX; k++)
+			for (int k = 0; k < nk; k++)
 				x[k] = kl == K_RET ? bref(end[k])
 						   : bref(k == kl ? bddtrue : bddfalse);
 		} else if (a->kind == ACT_JUMP || a->kind == ACT_GOTO) {
 			if (depth >= DEPTH_MAX) {
-				for (int k = 0; k < K_MAX; k++)
+				for (int k = 0; k < nk; k++)
 					x[k] = bref(bddfalse);
 			} else {
 				backward(an, a->target, a->kind == ACT_JUMP ? d : end, x,
@@ -918,14 +1019,21 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 			}
 		} else if (a->kind == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
 			/* a packet it logs is logged: not "the same" any more */
-			for (int k = 0; k < K_MAX; k++)
+			for (int k = 0; k < nk; k++)
 				x[k] = bref(bddfalse);
 		} else {
 			/* marks: the verdict may stay, the packet does not */
-			for (int k = 0; k < K_MAX; k++)
+			for (int k = 0; k < nk; k++)
 				x[k] = bref(bddfalse);
 		}
-		for (int k = 0; k < K_MAX; k++) {
+		for (int k = 0; k < nk; k++) {
+			if (ri->mmay == ri->mmust) {
+				BDD nd = bref(bdd_ite(ri->mmay, x[k], d[k]));
+				bdd_delref(x[k]);
+				bdd_delref(d[k]);
+				d[k] = nd;
+				continue;
+			}
 			/* certain: matched for sure -> x; maybe -> both agree */
 			BDD both = and2(x[k], d[k]);
 			BDD inner = bref(bdd_ite(ri->mmay, both, d[k]));
@@ -965,6 +1073,11 @@ static void check_downward(struct an *an)
 {
 	if (!enabled(an, CHK_REDUNDANT))
 		return;
+	/* every reject kind gets its class before the classes are counted */
+	for (size_t i = 0; i < an->ir->nchains; i++)
+		for (size_t j = 0; j < an->ir->chains[i]->n; j++)
+			klass(an, an->ir->chains[i]->rules[j]);
+	an->nk = K_REJ0 + (int)an->nrejw;
 	for (size_t i = 0; i < an->ir->nchains; i++) {
 		const struct ir_chain *c = an->ir->chains[i];
 		bool visited = false;
@@ -1023,13 +1136,21 @@ static void check_downward(struct an *an)
 
 /* ---- mark-order, mark-overwritten (per mangle base chain walk) ---- */
 
+static bool reads_mark(const struct ir_rule *r)
+{
+	for (size_t i = 0; i < r->nm; i++)
+		if (r->m[i].kind == M_MARK || r->m[i].kind == M_CONNMARK)
+			return true;
+	return false;
+}
+
 static void check_marks(struct an *an, size_t from)
 {
 	for (size_t i = from; i < an->nmk; i++) {
 		struct markev *x = &an->mk[i];
 		if (x->kind == MK_EXEMPT || x->kind == MK_CLEAR) {
-			if (!enabled(an, CHK_MARK_ORDER))
-				continue;
+			if (!enabled(an, CHK_MARK_ORDER) || reads_mark(x->r))
+				continue;   /* one that tests the mark wants it set */
 			for (size_t j = from; j < i; j++) {
 				struct markev *m = &an->mk[j];
 				if (m->kind != MK_SET || m->r == x->r)
@@ -1131,6 +1252,21 @@ static void check_nat(struct an *an)
 		if (r->origin || !r->loc.file || an->ri[r->id].reported)
 			continue;
 		BDD in = space_orig(&an->s, an->dn[d].out.may);
+		if (r->act.kind == ACT_DNAT && r->act.has_addr) {
+			/* a DNAT to an address forwards (the kernel routes the
+			 * rewritten packet on): judge it by the forwarded ones */
+			BDD fw = space_path(&an->s, PATH_FORWARD);
+			BDD fwo = space_to_orig(&an->s, fw);
+			BDD t = and2(in, fwo);
+			bdd_delref(fw);
+			bdd_delref(fwo);
+			if (t != bddfalse) {
+				bdd_delref(in);
+				in = t;
+			} else {
+				bdd_delref(t);
+			}
+		}
 		BDD ok = and2(in, acc_may);
 		bool certain = ok == bddfalse;
 		bool possible = false;
@@ -1204,8 +1340,10 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 	bool none = ok == bddfalse;
 	struct lint_finding *f = NULL;
 	static const struct loc noloc;
-	if (none)
+	if (none && all_msg[0])
 		f = lint_add(an->res, CHK_LOCKOUT, true, &noloc, "%s", all_msg);
+	else if (none && !all_msg[0] && report_some)
+		f = lint_add(an->res, CHK_LOCKOUT, true, &noloc, "%s", some_msg);
 	else if (report_some && cut != bddfalse)
 		f = lint_add(an->res, CHK_LOCKOUT, true, &noloc, "%s", some_msg);
 	if (f) {
@@ -1219,12 +1357,38 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 		BDD wx = e ? and2(cut, event_orig(an, (struct event *)e)) : bref(cut);
 		set_witness(an, f, wx != bddfalse ? wx : cut, e ? e->r : NULL, e ? e->c : NULL);
 		bdd_delref(wx);
-		if (!none)
+		if (!none || !all_msg[0])
 			f->sev = DIAG_WARNING;
 	}
 	bdd_delref(ok);
 	bdd_delref(cut);
 	return f != NULL;
+}
+
+static BDD loopback_addrs(struct an *an)
+{
+	struct iset v4, v6;
+	iset_init(&v4, 32);
+	iset_init(&v6, 128);
+	iset_add_prefix(&v4, (u128)0x7f000000, 8);
+	iset_add_value(&v6, 1);
+	iset_normalize(&v4);
+	iset_normalize(&v6);
+	BDD r = bref(bddfalse);
+	const struct iset *sets[2] = { &v4, &v6 };
+	for (int k = 0; k < 2; k++) {
+		struct ir_match ms = { .kind = M_SADDR, .set = *sets[k] };
+		struct ir_match md = { .kind = M_DADDR, .set = *sets[k] };
+		BDD a = space_match(&an->s, &ms, k ? 6 : 4, true);
+		BDD b = space_match(&an->s, &md, k ? 6 : 4, true);
+		band(&a, b);
+		bor(&r, a);
+		bdd_delref(a);
+		bdd_delref(b);
+	}
+	iset_release(&v4);
+	iset_release(&v6);
+	return r;
 }
 
 static void check_lockout(struct an *an)
@@ -1249,6 +1413,12 @@ static void check_lockout(struct an *an)
 		bor(&m, tcp);
 		bdd_delref(tcp);
 		what = "SSH (tcp port 22, sshd's default; declare `management` to say otherwise)";
+	}
+	{
+		/* loopback is not a way in for an administrator */
+		BDD lo = fld_eq(s, F_IIF, space_if_index(s, "lo"), false);
+		bdiff(&m, lo);
+		bdd_delref(lo);
 	}
 	char a[512], b[512];
 	BDD q = incoming(an, m, PATH_INPUT, 0);
@@ -1329,16 +1499,27 @@ static void check_lockout(struct an *an)
 		bdd_delref(c);
 	}
 	bdd_delref(m);
+	PHASE("lock-mgmt");
 
 	/* loopback */
 	BDD lo = fld_eq(s, F_IIF, space_if_index(s, "lo"), false);
 	q = incoming(an, lo, PATH_INPUT, -1);
-	lock_check(an, q, PATH_INPUT,
-		   "lockout: all loopback traffic is dropped (local services cannot "
-		   "talk to each other)",
-		   "some loopback traffic is dropped; local services talk over lo", true);
+	if (!lock_check(an, q, PATH_INPUT,
+			"lockout: all loopback traffic is dropped (local services "
+			"cannot talk to each other)", "", false)) {
+		/* 127.0.0.0/8 and ::1 on lo: what local services use */
+		BDD la = loopback_addrs(an);
+		band(&la, lo);
+		bdd_delref(q);
+		q = incoming(an, la, PATH_INPUT, -1);
+		lock_check(an, q, PATH_INPUT, "",
+			   "some loopback traffic (127.0.0.0/8, ::1 on lo) is dropped; "
+			   "local services talk over it", true);
+		bdd_delref(la);
+	}
 	bdd_delref(q);
 	bdd_delref(lo);
+	PHASE("lock-lo");
 
 	/* replies of the connections each path accepts */
 	static const enum path rpath[3] = { PATH_OUTPUT, PATH_FORWARD, PATH_INPUT };
@@ -1369,6 +1550,21 @@ static void check_lockout(struct an *an)
 
 /* ---- unused, unreachable-chain, unknown-match ---- */
 
+static bool chain_called(const struct ir *ir, const bool *reached,
+			 const struct ir_chain *c)
+{
+	for (size_t i = 0; i < ir->nchains; i++) {
+		if (!reached[i])
+			continue;
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_action *a = &ir->chains[i]->rules[j]->act;
+			if ((a->kind == ACT_JUMP || a->kind == ACT_GOTO) && a->target == c)
+				return true;
+		}
+	}
+	return false;
+}
+
 static void check_defs(struct an *an)
 {
 	const struct ir *ir = an->ir;
@@ -1381,15 +1577,30 @@ static void check_defs(struct an *an)
 				"%s '%s' is defined but never used", d->kind, d->name);
 			(void)f;
 		}
-	if (enabled(an, CHK_UNREACHABLE_CHAIN))
+	if (enabled(an, CHK_UNREACHABLE_CHAIN)) {
+		/* reached: a base chain, or jumped to from a reached chain */
+		bool *reached = xcalloc(ir->nchains + 1, sizeof(bool));
+		for (bool more = true; more;) {
+			more = false;
+			for (size_t i = 0; i < ir->nchains; i++) {
+				const struct ir_chain *c = ir->chains[i];
+				if (reached[i] || !(c->hook != HOOK_NONE || chain_called(ir, reached, c)))
+					continue;
+				reached[i] = more = true;
+			}
+		}
 		for (size_t i = 0; i < ir->nchains; i++) {
 			const struct ir_chain *c = ir->chains[i];
-			if (c->hook != HOOK_NONE || c->used || c->zone)
+			if (reached[i] || c->zone)
 				continue;
 			lint_add(an->res, CHK_UNREACHABLE_CHAIN, true, &c->loc,
-				 "chain '%s' is never jumped to: its %zu rule%s never run",
+				 c->used ? "chain '%s' is jumped to only from chains that are "
+					   "never reached: its %zu rule%s never run"
+					 : "chain '%s' is never jumped to: its %zu rule%s never run",
 				 c->name, c->n, c->n == 1 ? "" : "s");
 		}
+		free(reached);
+	}
 	if (enabled(an, CHK_UNKNOWN_MATCH)) {
 		const char **seen = NULL;
 		size_t nseen = 0, capseen = 0;
@@ -1456,6 +1667,20 @@ static int finding_cmp(const void *pa, const void *pb)
 	return a->check < b->check ? -1 : a->check > b->check;
 }
 
+/* The union of the packets, halving (each level one or of like sizes). */
+static BDD universe(struct an *an, const struct packet *p, size_t n)
+{
+	if (n == 0)
+		return bref(bddfalse);
+	if (n == 1)
+		return space_packet(&an->s, p);
+	BDD a = universe(an, p, n / 2);
+	BDD b = universe(an, p + n / 2, n - n / 2);
+	bor(&a, b);
+	bdd_delref(b);
+	return a;
+}
+
 int analyze(const struct ir *ir, const struct lint_opts *o,
 	    struct lint_result *res)
 {
@@ -1466,13 +1691,13 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	an.res = res;
 	for (int c = 0; c < CHK_MAX; c++)
 		res->disabled[c] = !o->enabled[c];
+	phase(NULL);
 	space_init(&an.s, ir);
 	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
 	for (size_t i = 0; i <= ir->nrules; i++) {
 		an.ri[i].mmay = an.ri[i].mmust = -1;
 		an.ri[i].hit = bref(bddfalse);
 		an.ri[i].hit_all = bref(bddfalse);
-		an.ri[i].ctxhit = bref(bddfalse);
 	}
 	for (size_t i = 0; i < ir->nchains; i++)
 		for (size_t j = 0; j < ir->chains[i]->n; j++) {
@@ -1481,17 +1706,32 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 				BUG("rule id %zu beyond %zu", r->id, ir->nrules);
 			an.ri[r->id].chain = ir->chains[i];
 		}
+	an.universe = -1;
+	if (o->universe) {
+		an.universe = universe(&an, o->universe, o->nuniverse);
+	}
+	PHASE("setup");
 	for (int p = 0; p < 3; p++)
 		run_path(&an, (enum path)p);
+	PHASE("walk");
+	res->rule_hit = xcalloc(ir->nrules + 1, sizeof(bool));
+	for (size_t i = 0; i <= ir->nrules; i++)
+		res->rule_hit[i] = an.ri[i].hit != bddfalse;
 	res->rules_analyzed = ir->nrules;
+	res->policy = ir->source;
 
 	check_rules(&an);
+	PHASE("rules");
 	check_downward(&an);
+	PHASE("downward");
 	check_nat(&an);
+	PHASE("nat");
 	check_lockout(&an);
+	PHASE("nat+lockout");
 	check_defs(&an);
 	if (o->witness)
 		witnesses(&an);
+	PHASE("witness");
 
 	qsort(res->f, res->n, sizeof(*res->f), finding_cmp);
 

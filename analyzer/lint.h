@@ -67,6 +67,7 @@ struct lint_finding {
 	bool has_witness;
 	struct lint_witness witness;
 	size_t rule_id;             /* IR rule id, or (size_t)-1 */
+	bool dead;                  /* says the rule never matches */
 };
 
 struct lint_result {
@@ -76,6 +77,9 @@ struct lint_result {
 	struct lint_witness *reach;
 	size_t nreach, capreach;
 	size_t rules_analyzed;
+	const char *policy;         /* the top file, for findings of no line */
+	/* per IR rule id: some packet reaches it and matches (may) */
+	bool *rule_hit;
 	/* checks turned off (-Wno-): left out of the JUnit report, where
 	 * every other check is a test suite, passing when it found nothing */
 	bool disabled[CHK_MAX];
@@ -88,6 +92,10 @@ struct lint_opts {
 	int ssh_family;
 	u128 ssh_addr;
 	int ssh_port;               /* -1: any source port */
+	/* tests: analyse only these packets (the exactness test compares
+	 * with a brute-force trace of each); NULL: every packet */
+	const struct packet *universe;
+	size_t nuniverse;
 };
 
 void lint_opts_default(struct lint_opts *o);

@@ -121,6 +121,7 @@ void lint_result_release(struct lint_result *res)
 		finding_release(&res->f[i]);
 	free(res->f);
 	free(res->reach);
+	free(res->rule_hit);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -733,6 +734,12 @@ static void write_sarif(FILE *out, const struct lint_result *res)
 			fputs(",\"locations\":[{", out);
 			sarif_physical(out, &f->loc);
 			fputs("}]", out);
+		} else if (res->policy) {
+			/* code scanning wants a place: the policy file itself */
+			fputs(",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":"
+			      "{\"uri\":", out);
+			sarif_uri(out, res->policy);
+			fputs("},\"region\":{\"startLine\":1}}}]", out);
 		}
 		if (f->nrel) {
 			fputs(",\"relatedLocations\":[", out);

@@ -40,7 +40,8 @@ void bdiff(BDD *a, BDD b) { replace_ref(a, bdd_apply(*a, b, bddop_diff)); }
 
 static int var_of(const struct field *f, int i, bool orig)
 {
-	return (orig ? f->orig : f->cur) + i * f->stride;
+	/* a field no action rewrites has one copy: orig is cur */
+	return (orig && f->orig >= 0 ? f->orig : f->cur) + i * f->stride;
 }
 
 static bool bit_of(u128 v, int bits, int i)
@@ -66,6 +67,18 @@ static BDD eq_bits(const struct field *f, int first, int bits, u128 v, bool orig
 static BDD range_bits(const struct field *f, int first, int bits, u128 lo,
 		      u128 hi, bool orig)
 {
+	/* a prefix (the common case: addresses, single ports) is a path
+	 * over its fixed bits only */
+	int plen;
+	if ((bits == 16 || bits == 32 || bits == 128) &&
+	    range_is_prefix(lo, hi, bits, &plen)) {
+		BDD r = bref(bddtrue);
+		for (int i = plen - 1; i >= 0; i--) {
+			int var = var_of(f, first + i, orig);
+			band(&r, bit_of(lo, bits, i) ? bdd_ithvar(var) : bdd_nithvar(var));
+		}
+		return r;
+	}
 	BDD le = bref(bddtrue), ge = bref(bddtrue);
 	for (int i = bits - 1; i >= 0; i--) {
 		int var = var_of(f, first + i, orig);
@@ -121,7 +134,7 @@ static BDD set_bdd(const struct space *s, enum fld f, const struct iset *set,
 	const struct field *fl = &s->f[f];
 	if (f == F_SADDR || f == F_DADDR) {
 		int fam = set->bits == 32 ? 4 : 6;
-		BDD r = iset_rec(fl, fam == 4 ? 96 : 0, set->bits, set->r, set->n, orig);
+		BDD r = iset_rec(fl, 0, set->bits, set->r, set->n, orig);
 		BDD fb = fam_is(s, fam);
 		band(&r, fb);
 		bdd_delref(fb);
@@ -212,8 +225,9 @@ static void bdd_fail(int code)
 
 static void no_gbc_message(int pre, bddGbcStat *st)
 {
-	(void)pre;
-	(void)st;
+	if (!pre && getenv("FWC_DBG"))
+		fprintf(stderr, "gc: %d nodes, %d free, %ld total, %d gcs\n",
+			st->nodes, st->freenodes, st->sumtime, st->num);
 }
 
 static int alloc_field(struct space *s, enum fld f, int bits, bool copy, int next)
@@ -270,19 +284,10 @@ static BDD domain(const struct space *s)
 	bdd_delref(noiif);
 	bdd_delref(nooif);
 	bdd_delref(nouid);
-	/* IPv4 addresses live in the low 32 bits */
+	/* IPv4 addresses are the top 32 bits of the address fields; the
+	 * other 96 are left free (never tested), which keeps IPv4 paths
+	 * short */
 	BDD v4 = fam_is(s, 4);
-	BDD hi = bref(bddtrue);
-	const enum fld af[] = { F_SADDR, F_DADDR };
-	for (int k = 0; k < 2; k++) {
-		t = eq_bits(&s->f[af[k]], 0, 96, 0, false);
-		band(&hi, t);
-		bdd_delref(t);
-	}
-	t = bref(bdd_imp(v4, hi));
-	band(&d, t);
-	bdd_delref(t);
-	bdd_delref(hi);
 	/* fragments are an IPv4 notion; icmp is v4, icmpv6 is v6 */
 	BDD frag = bref(bdd_ithvar(s->f[F_FRAG].cur));
 	t = bref(bdd_imp(frag, v4));
@@ -299,37 +304,10 @@ static BDD domain(const struct space *s)
 	bdd_delref(v6);
 	band(&d, t);
 	bdd_delref(t);
-	/* fields a packet of this protocol does not have are 0 */
-	BDD icmp = bref(bdd_or(icmp4, icmp6));
-	BDD zero = fld_eq(s, F_ICMP, 0, false);
-	t = bref(bdd_or(icmp, zero));
-	band(&d, t);
-	bdd_delref(t);
-	bdd_delref(zero);
-	BDD tcp = fld_eq(s, F_PROTO, 6, false);
-	zero = fld_eq(s, F_TCPFLAGS, 0, false);
-	t = bref(bdd_or(tcp, zero));
-	band(&d, t);
-	bdd_delref(t);
-	bdd_delref(zero);
-	BDD porty = bref(bddfalse);
-	const int pp[] = { 6, 17, 132, 33, 136 };
-	for (size_t i = 0; i < 5; i++) {
-		t = fld_eq(s, F_PROTO, (u128)pp[i], false);
-		bor(&porty, t);
-		bdd_delref(t);
-	}
-	BDD z1 = fld_eq(s, F_SPORT, 0, false);
-	BDD z2 = fld_eq(s, F_DPORT, 0, false);
-	band(&z1, z2);
-	t = bref(bdd_or(porty, z1));
-	band(&d, t);
-	bdd_delref(t);
-	bdd_delref(z1);
-	bdd_delref(z2);
-	bdd_delref(porty);
-	bdd_delref(tcp);
-	bdd_delref(icmp);
+	/* fields a packet of this protocol does not have (ports, tcp flags,
+	 * icmp type) are left free: every rule testing them also tests the
+	 * protocol, so no rule tells their values apart */
+
 	bdd_delref(icmp4);
 	bdd_delref(icmp6);
 	bdd_delref(v4);
@@ -366,28 +344,53 @@ void space_init(struct space *s, const struct ir *ir)
 	int v = 0;
 	v = alloc_field(s, F_FAM, 1, false, v);
 	v = alloc_field(s, F_IIF, ifb, false, v);
-	v = alloc_field(s, F_OIF, ifb, true, v);
+	/* copies only for what some action rewrites: a copy doubles the
+	 * work on its field */
+	bool cmark = false, cstate = false, cdst = false, cdport = false, coif = false;
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			enum act_kind k = ir->chains[i]->rules[j]->act.kind;
+			cmark |= k == ACT_MARK || k == ACT_CONNMARK;
+			cstate |= k == ACT_NOTRACK;
+			cdst |= k == ACT_DNAT;
+			cdport |= k == ACT_DNAT || k == ACT_REDIRECT;
+			coif |= k == ACT_REDIRECT;
+		}
+	v = alloc_field(s, F_OIF, ifb, coif, v);
 	v = alloc_field(s, F_UID, uidb, false, v);
 	v = alloc_field(s, F_PROTO, 8, false, v);
-	v = alloc_field(s, F_STATE, 3, true, v);
+	v = alloc_field(s, F_STATE, 3, cstate, v);
 	v = alloc_field(s, F_FRAG, 1, false, v);
 	v = alloc_field(s, F_TCPFLAGS, 8, false, v);
 	v = alloc_field(s, F_ICMP, 8, false, v);
-	v = alloc_field(s, F_MARK, 32, true, v);
-	v = alloc_field(s, F_CTMARK, 32, true, v);
+	/* mark and connmark bit by bit together: connmark save and restore
+	 * relate them bitwise, which is linear only when interleaved */
+	if (cmark) {
+		s->f[F_MARK] = (struct field){ 32, v + 1, v, 4 };
+		s->f[F_CTMARK] = (struct field){ 32, v + 3, v + 2, 4 };
+		v += 4 * 32;
+	} else {
+		s->f[F_MARK] = (struct field){ 32, v, -1, 2 };
+		s->f[F_CTMARK] = (struct field){ 32, v + 1, -1, 2 };
+		v += 2 * 32;
+	}
+	/* addresses above ports: rules are mostly keyed by address, and a
+	 * set of packets then stays a list of prefixes, each with its few
+	 * ports, instead of a product of every port boundary and every
+	 * prefix */
 	v = alloc_field(s, F_SADDR, 128, false, v);
-	v = alloc_field(s, F_DADDR, 128, true, v);
+	v = alloc_field(s, F_DADDR, 128, cdst, v);
 	v = alloc_field(s, F_SPORT, 16, false, v);
-	v = alloc_field(s, F_DPORT, 16, true, v);
+	v = alloc_field(s, F_DPORT, 16, cdport, v);
 	s->nvars = v;
 
 	if (bdd_isrunning())
 		BUG("one packet space at a time");
-	bdd_init(1 << 20, 1 << 17);
+	bdd_init(1<<18, 1<<14);
 	bdd_error_hook(bdd_fail);
 	bdd_gbc_hook(no_gbc_message);
-	bdd_setmaxincrease(1 << 22);
-	bdd_setcacheratio(8);
+	bdd_setmaxincrease(1<<20);
+	bdd_setminfreenodes(50);
 	bdd_setvarnum(s->nvars);
 
 	s->dom = domain(s);
@@ -396,14 +399,15 @@ void space_init(struct space *s, const struct ir *ir)
 	s->cur2orig = bdd_newpair();
 	for (size_t k = 0; k < NCOPIED; k++) {
 		const struct field *f = &s->f[copied[k]];
+		if (f->orig < 0)
+			continue;
 		for (int i = f->bits - 1; i >= 0; i--) {
 			BDD e = bref(bdd_biimp(bdd_ithvar(var_of(f, i, true)),
 					       bdd_ithvar(var_of(f, i, false))));
 			band(&s->same, e);
 			bdd_delref(e);
 			band(&s->curset, bdd_ithvar(var_of(f, i, false)));
-			bdd_setbddpair(s->cur2orig, var_of(f, i, false),
-				       bdd_ithvar(var_of(f, i, true)));
+			bdd_setpair(s->cur2orig, var_of(f, i, false), var_of(f, i, true));
 		}
 	}
 	/* the reply of a packet, from its cur fields to an incoming packet:
@@ -415,10 +419,8 @@ void space_init(struct space *s, const struct ir *ir)
 	for (size_t k = 0; k < 3; k++) {
 		const struct field *a = &s->f[sw[k].a], *b = &s->f[sw[k].b];
 		for (int i = 0; i < a->bits; i++) {
-			bdd_setbddpair(s->swap, var_of(a, i, false),
-				       bdd_ithvar(var_of(b, i, true)));
-			bdd_setbddpair(s->swap, var_of(b, i, false),
-				       bdd_ithvar(var_of(a, i, false)));
+			bdd_setpair(s->swap, var_of(a, i, false), var_of(b, i, true));
+			bdd_setpair(s->swap, var_of(b, i, false), var_of(a, i, false));
 		}
 	}
 	/* what a reply does not inherit: every orig copy, and the fields
@@ -426,6 +428,8 @@ void space_init(struct space *s, const struct ir *ir)
 	s->volatile_set = bref(bddtrue);
 	for (size_t k = 0; k < NCOPIED; k++) {
 		const struct field *f = &s->f[copied[k]];
+		if (f->orig < 0)
+			continue;
 		for (int i = 0; i < f->bits; i++)
 			band(&s->volatile_set, bdd_ithvar(var_of(f, i, true)));
 	}
@@ -584,13 +588,28 @@ BDD space_match(struct space *s, const struct ir_match *m, int family, bool may)
 	}
 }
 
+static int by_depth(const void *pa, const void *pb)
+{
+	BDD a = *(const BDD *)pa, b = *(const BDD *)pb;
+	int la = a < 2 ? 1 << 30 : bdd_var(a), lb = b < 2 ? 1 << 30 : bdd_var(b);
+	return la > lb ? -1 : la < lb;
+}
+
 BDD space_rule(struct space *s, const struct ir_rule *r, bool may)
 {
-	BDD b = r->family ? fam_is(s, r->family) : bref(bddtrue);
-	for (size_t i = 0; i < r->nm && b != bddfalse; i++) {
-		BDD t = space_match(s, &r->m[i], r->family, may);
-		band(&b, t);
-		bdd_delref(t);
+	/* conjoin the deepest condition first: each step then only adds the
+	 * nodes of a condition above the ones already there, instead of
+	 * copying a growing path again */
+	BDD parts[r->nm + 1];
+	size_t n = 0;
+	parts[n++] = r->family ? fam_is(s, r->family) : bref(bddtrue);
+	for (size_t i = 0; i < r->nm; i++)
+		parts[n++] = space_match(s, &r->m[i], r->family, may);
+	qsort(parts, n, sizeof(parts[0]), by_depth);
+	BDD b = bref(bddtrue);
+	for (size_t i = 0; i < n; i++) {
+		band(&b, parts[i]);
+		bdd_delref(parts[i]);
 	}
 	return b;
 }
@@ -693,8 +712,8 @@ BDD space_apply(struct space *s, const struct ir_rule *r, BDD x)
 			res = bref(x);
 		} else if (r->family == 4 || a->addr >> 32 == 0) {
 			/* an IPv4 rule: the low 32 bits (the high ones are 0) */
-			v = eq_bits(&s->f[F_DADDR], 96, 32, a->addr, false);
-			res = assign(s, x, F_DADDR, 96, 32, v);
+			v = eq_bits(&s->f[F_DADDR], 0, 32, a->addr, false);
+			res = assign(s, x, F_DADDR, 0, 32, v);
 			bdd_delref(v);
 		} else {
 			v = fld_eq(s, F_DADDR, a->addr, false);
@@ -742,17 +761,55 @@ BDD space_orig(const struct space *s, BDD x)
 
 BDD space_to_orig(const struct space *s, BDD x)
 {
-	return bref(bdd_veccompose(x, s->cur2orig));
+	/* x has no orig variables: a renaming */
+	return bref(bdd_replace(x, s->cur2orig));
 }
 
 BDD space_reply(const struct space *s, BDD x)
 {
 	BDD y = bref(bdd_exist(x, s->volatile_set));
-	BDD r = bref(bdd_veccompose(y, s->swap));
+	/* a permutation of variables the exist left out: a renaming */
+	BDD r = bref(bdd_replace(y, s->swap));
 	bdd_delref(y);
 	BDD est = fld_eq(s, F_STATE, 1, true);
 	band(&r, est);
 	bdd_delref(est);
+	return r;
+}
+
+BDD space_packet(const struct space *s, const struct packet *p)
+{
+	struct { enum fld f; u128 v; } v[F_MAX];
+	int n = 0;
+	bool porty = p->proto == 6 || p->proto == 17 || p->proto == 132 ||
+		     p->proto == 33 || p->proto == 136;
+	bool icmp = p->proto == 1 || p->proto == 58;
+	int st = 0;
+	while (st < 4 && !(p->state & (1u << st)))
+		st++;
+	size_t uid = p->uid < 0 ? 0 : uid_index(s, p->uid);
+	v[n].f = F_FAM; v[n++].v = p->family == 6;
+	v[n].f = F_IIF; v[n++].v = space_if_index(s, p->iif);
+	v[n].f = F_OIF; v[n++].v = space_if_index(s, p->oif);
+	v[n].f = F_UID; v[n++].v = uid;
+	v[n].f = F_PROTO; v[n++].v = (u128)p->proto;
+	v[n].f = F_STATE; v[n++].v = (u128)st;
+	v[n].f = F_FRAG; v[n++].v = p->fragment;
+	v[n].f = F_TCPFLAGS; v[n++].v = p->proto == 6 ? p->tcpflags : 0;
+	v[n].f = F_ICMP; v[n++].v = icmp && p->icmp_type >= 0 ? (u128)p->icmp_type : 0;
+	v[n].f = F_MARK; v[n++].v = p->mark;
+	v[n].f = F_CTMARK; v[n++].v = p->ctmark;
+	/* IPv4: the top 32 bits */
+	v[n].f = F_SADDR; v[n++].v = p->family == 4 ? p->saddr << 96 : p->saddr;
+	v[n].f = F_DADDR; v[n++].v = p->family == 4 ? p->daddr << 96 : p->daddr;
+	v[n].f = F_SPORT; v[n++].v = porty && p->sport > 0 ? (u128)p->sport : 0;
+	v[n].f = F_DPORT; v[n++].v = porty && p->dport > 0 ? (u128)p->dport : 0;
+	BDD r = bref(bddtrue);
+	for (int i = n - 1; i >= 0; i--) {
+		BDD t = fld_eq(s, v[i].f, v[i].v, false);
+		band(&r, t);
+		bdd_delref(t);
+	}
 	return r;
 }
 
@@ -783,7 +840,7 @@ static void prefer(BDD *x, BDD p)
 static BDD not_prefix(const struct space *s, enum fld f, bool orig, int fam,
 		      u128 addr, int plen)
 {
-	int first = fam == 4 ? 96 : 0, bits = fam == 4 ? 32 : 128;
+	int first = 0, bits = fam == 4 ? 32 : 128;
 	u128 host = plen >= bits ? 0 : (((u128)1 << (bits - plen)) - 1);
 	if (bits == 128 && plen == 0)
 		host = ~(u128)0;
@@ -815,6 +872,9 @@ void space_pick(const struct space *s, BDD x0, struct packet *p)
 	/* interfaces the policy names, a client port, no marks */
 	prefer(&x, bnot(fld_eq(s, F_IIF, s->nif + 1, false)));
 	prefer(&x, bnot(fld_eq(s, F_OIF, s->nif + 1, true)));
+	/* lo is index 1: not for packets that cross the host */
+	prefer(&x, bnot(fld_eq(s, F_IIF, 1, false)));
+	prefer(&x, bnot(fld_eq(s, F_OIF, 1, true)));
 	prefer(&x, fld_range(s, F_SPORT, 1024, 65535, false));
 	prefer(&x, fld_range(s, F_DPORT, 1, 65535, true));
 	prefer(&x, fld_eq(s, F_MARK, 0, true));
@@ -868,9 +928,9 @@ void space_pick(const struct space *s, BDD x0, struct packet *p)
 	p->ctmark = (uint32_t)read_field(s, val, F_CTMARK, true);
 	p->saddr = read_field(s, val, F_SADDR, false);
 	p->daddr = read_field(s, val, F_DADDR, true);
-	if (p->family == 4) {
-		p->saddr &= 0xffffffffu;
-		p->daddr &= 0xffffffffu;
+	if (p->family == 4) {   /* the top 32 bits */
+		p->saddr >>= 96;
+		p->daddr >>= 96;
 	}
 	bool porty = p->proto == 6 || p->proto == 17 || p->proto == 132 ||
 		     p->proto == 33 || p->proto == 136;

@@ -31,7 +31,7 @@ struct field {
 	int cur;       /* variable of the most significant bit; bit i (MSB
 			  first) is var cur + i * stride */
 	int orig;      /* -1: no copy */
-	int stride;    /* 1, or 2 when interleaved with its copy */
+	int stride;    /* 1; 2 interleaved with its copy; 4 for the marks */
 };
 
 enum fld {
@@ -97,6 +97,9 @@ BDD space_to_orig(const struct space *s, BDD x);
 /* The replies of packets x (their cur fields), as incoming packets in
  * state established (orig copies and shared fields). */
 BDD space_reply(const struct space *s, BDD x);
+
+/* The one packet p (cur copies). */
+BDD space_packet(const struct space *s, const struct packet *p);
 
 /* One packet of x (x non-empty), preferring ordinary-looking values; the
  * incoming packet (orig copies). */

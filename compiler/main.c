@@ -328,14 +328,6 @@ static int cmd_compile(int argc, char **argv)
 		ir_free(ir);
 		return finish(color);
 	}
-	/* the error-level checks gate the output */
-	if (!force && lint_gate(ir, color) != 0) {
-		ir_free(ir);
-		finish(color);
-		fputs("fwc: not compiled: the policy fails an error-level check "
-		      "(use --force to compile anyway)\n", stderr);
-		return FWC_EXIT_ERROR;
-	}
 	/* the whole text first: an error in a backend writes nothing */
 	char *buf = NULL;
 	size_t len = 0;
@@ -344,6 +336,15 @@ static int cmd_compile(int argc, char **argv)
 		die("out of memory");
 	int rc = write_output(ir, target, m);
 	fclose(m);
+	/* then the error-level checks gate the output */
+	if (rc == 0 && !diag_count(DIAG_ERROR) && !force && lint_gate(ir, color) != 0) {
+		ir_free(ir);
+		free(buf);
+		finish(color);
+		fputs("fwc: not compiled: the policy fails an error-level check "
+		      "(use --force to compile anyway)\n", stderr);
+		return FWC_EXIT_ERROR;
+	}
 	ir_free(ir);
 	if (rc == 0 && !diag_count(DIAG_ERROR) && put_output(outpath, buf, len) < 0) {
 		free(buf);

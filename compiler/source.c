@@ -42,6 +42,7 @@ void src_free_all(void)
 	for (size_t i = 0; i < nfiles; i++) {
 		free(files[i]->path);
 		free(files[i]->text);
+		free(files[i]->line_start);
 		free(files[i]);
 	}
 	free(files);
@@ -51,15 +52,26 @@ void src_free_all(void)
 
 const char *src_line(const struct srcfile *f, uint32_t line, size_t *len)
 {
-	const char *p = f->text, *end = f->text + f->len;
-	for (uint32_t l = 1; l < line && p < end; l++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			p = end;
-			break;
+	/* the line starts, indexed on first use: diagnostics and lint
+	 * suppressions ask for many lines of one large file */
+	struct srcfile *m = (struct srcfile *)f;
+	if (!m->line_start) {
+		size_t cap = 64;
+		m->line_start = xmalloc(cap * sizeof(*m->line_start));
+		m->nlines = 0;
+		m->line_start[m->nlines++] = 0;
+		for (const char *p = f->text, *end = f->text + f->len;
+		     (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+			if (m->nlines == cap) {
+				cap *= 2;
+				m->line_start = xrealloc(m->line_start, cap * sizeof(*m->line_start));
+			}
+			m->line_start[m->nlines++] = (size_t)(p + 1 - f->text);
 		}
-		p = nl + 1;
 	}
+	const char *end = f->text + f->len;
+	const char *p = line >= 1 && line <= m->nlines ? f->text + m->line_start[line - 1]
+						      : end;
 	const char *e = p;
 	while (e < end && *e != '\n' && *e != '\r')
 		e++;

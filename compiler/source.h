@@ -26,6 +26,8 @@ struct srcfile {
 	struct loc included_from;     /* .file NULL for the top file */
 	int depth;                    /* include depth, 0 for the top file */
 	bool data;                    /* a set file, not policy text */
+	size_t *line_start;           /* src_line()'s index, built lazily */
+	size_t nlines;
 };
 
 /* Load a file; NULL with errno set on failure. The returned file lives until

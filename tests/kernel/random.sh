@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 pass=0 fail=0 done=0 rejected=0 handshakes=0 inserted=0
 while [ "$done" -lt "$npol" ]; do
 	"$GEN" "$seed" "$npk" "$tmp/p.fw" "$tmp/p.pkts" || exit 2
-	if ! "$FWC" compile -o /dev/null "$tmp/p.fw" 2>"$tmp/err"; then
+	if ! "$FWC" compile --force -o /dev/null "$tmp/p.fw" 2>"$tmp/err"; then
 		rejected=$((rejected + 1)); seed=$((seed + 1)); continue
 	fi
 	sh "$here/referee.sh" "$tmp/p.fw" "$tmp/p.pkts" both >"$tmp/out" 2>&1

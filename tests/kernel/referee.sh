@@ -25,12 +25,12 @@ rc=0
 run() {   # run BACKEND
 	topo_up || { echo "referee: cannot build the test network"; return 1; }
 	if [ "$1" = nft ]; then
-		"$FWC" compile --rule-ids -t nft -o "$tmp/p.nft" "$policy" &&
+		"$FWC" compile --force --rule-ids -t nft -o "$tmp/p.nft" "$policy" &&
 			ip netns exec "$FW" nft -f "$tmp/p.nft" || return 1
 	else
-		"$FWC" compile --rule-ids -t ipset -o "$tmp/p.ipset" "$policy" &&
-			"$FWC" compile --rule-ids -t iptables -o "$tmp/p.ipt4" "$policy" &&
-			"$FWC" compile --rule-ids -t ip6tables -o "$tmp/p.ipt6" "$policy" &&
+		"$FWC" compile --force --rule-ids -t ipset -o "$tmp/p.ipset" "$policy" &&
+			"$FWC" compile --force --rule-ids -t iptables -o "$tmp/p.ipt4" "$policy" &&
+			"$FWC" compile --force --rule-ids -t ip6tables -o "$tmp/p.ipt6" "$policy" &&
 			ip netns exec "$FW" ipset restore -f "$tmp/p.ipset" &&
 			ip netns exec "$FW" iptables-restore "$tmp/p.ipt4" &&
 			ip netns exec "$FW" ip6tables-restore "$tmp/p.ipt6" || return 1
