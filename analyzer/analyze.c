@@ -263,10 +263,15 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		flow_release(&hit);
 		return;
 	}
+	const struct ir_action *a = &r->act;
+	if (a->kind == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
+		/* the flow goes on unchanged */
+		flow_release(&hit);
+		return;
+	}
 	struct flow rest;
 	rest.may = diff2(f->may, ri->mmust);
 	rest.must = one ? bref(rest.may) : diff2(f->must, ri->mmay);
-	const struct ir_action *a = &r->act;
 	bool pass = false;        /* the flow goes on unchanged */
 	struct outcome sub;
 	switch (a->kind) {
@@ -350,8 +355,6 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		flow_release(&tr);
 		break;
 	}
-	case ACT_LOG:
-	case ACT_CLAMP_MSS:
 	default:
 		pass = true;
 		break;
@@ -387,12 +390,6 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	struct flow f = { bref(in->may), bref(in->must) };
 	for (size_t i = 0; i < c->n; i++) {
 		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out);
-		if (getenv("FWC_DBG") && i % 1000 == 999)
-			fprintf(stderr, "%s rule %zu: may %d must %d acc %d drop %d m %d hit %d\n", c->name, i,
-				bdd_nodecount(f.may), bdd_nodecount(f.must),
-				bdd_nodecount(out->acc.may), bdd_nodecount(out->drop.may),
-				bdd_nodecount(an->ri[c->rules[i]->id].mmay),
-				bdd_nodecount(an->ri[c->rules[i]->id].hit));
 	}
 	flow_or(&out->ret, &f);
 	flow_release(&f);

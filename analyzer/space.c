@@ -225,9 +225,8 @@ static void bdd_fail(int code)
 
 static void no_gbc_message(int pre, bddGbcStat *st)
 {
-	if (!pre && getenv("FWC_DBG"))
-		fprintf(stderr, "gc: %d nodes, %d free, %ld total, %d gcs\n",
-			st->nodes, st->freenodes, st->sumtime, st->num);
+	(void)pre;
+	(void)st;
 }
 
 static int alloc_field(struct space *s, enum fld f, int bits, bool copy, int next)
@@ -386,7 +385,7 @@ void space_init(struct space *s, const struct ir *ir)
 
 	if (bdd_isrunning())
 		BUG("one packet space at a time");
-	bdd_init(1<<18, 1<<14);
+	bdd_init(1 << 18, 1 << 16);
 	bdd_error_hook(bdd_fail);
 	bdd_gbc_hook(no_gbc_message);
 	bdd_setmaxincrease(1<<20);
