@@ -84,6 +84,11 @@ $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
 
+$(BUILD)/tests/witness: tests/kernel/witness.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 $(BUILD)/tests/exact: tests/exact.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -124,12 +129,14 @@ exact: $(BUILD)/tests/exact $(BUILD)/tests/genpolicy
 # the examples' packets and 50 random policies x 200 packets get the
 # verdict fwc trace predicts, with both backends.
 KERNEL_ENV = FWC=$(BUILD)/fwc REFEREE=$(BUILD)/tests/referee GEN=$(BUILD)/tests/genpolicy
-kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy
+kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
+        $(BUILD)/tests/witness
 	@$(KERNEL_ENV) sh tests/kernel/load.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
 	@$(KERNEL_ENV) sh tests/kernel/examples.sh
 	@$(KERNEL_ENV) sh tests/kernel/features.sh
 	@$(KERNEL_ENV) sh tests/kernel/random.sh 50 200 1
+	@$(KERNEL_ENV) BUILD=$(BUILD) sh tests/kernel/witness.sh
 
 # 50 policies x 10,000 packets x 2 backends, in two parallel workers (two
 # test networks), about half an hour on 2 cores.

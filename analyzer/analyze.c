@@ -1704,8 +1704,16 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 			an.ri[r->id].chain = ir->chains[i];
 		}
 	an.universe = -1;
-	if (o->universe) {
+	if (o->universe)
 		an.universe = universe(&an, o->universe, o->nuniverse);
+	if (o->restrict_fn) {
+		BDD r = o->restrict_fn(&an.s, o->restrict_ctx);
+		if (an.universe == -1) {
+			an.universe = r;
+		} else {
+			band(&an.universe, r);
+			bdd_delref(r);
+		}
 	}
 	PHASE("setup");
 	for (int p = 0; p < 3; p++)

@@ -31,6 +31,8 @@ enum lint_check {
 	CHK_MAX,
 };
 
+struct space;
+
 struct lint_check_info {
 	const char *id;             /* stable: "shadowed" */
 	enum diag_sev sev;          /* default severity of a certain finding */
@@ -96,6 +98,11 @@ struct lint_opts {
 	 * with a brute-force trace of each); NULL: every packet */
 	const struct packet *universe;
 	size_t nuniverse;
+	/* tests: analyse only the packets of the BDD this returns (over the
+	 * cur variables of the space it is given; see analyzer/space.h), e.g.
+	 * what the kernel referee's test network can send */
+	int (*restrict_fn)(const struct space *s, void *ctx);
+	void *restrict_ctx;
 };
 
 void lint_opts_default(struct lint_opts *o);
