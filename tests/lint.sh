@@ -22,9 +22,7 @@
 #       writes NAME.out (also when missing) and rewrites the NAME.txt,
 #       .junit and .sarif that exist, for every case or the ones named
 #       (review the diff!). To add a format to a case, create the empty
-#       file first. Some expected files hold what fwc lint SHOULD print
-#       where it does not yet (the .fw says "KNOWN ANALYZER BUG"): an
-#       UPDATE of those cases would record the bug; leave them out.
+#       file first.
 #
 # Every check has a case that reports it and one that must not, except
 # unknown-match: it is only for imported rules (a match fwc cannot model),
