@@ -233,6 +233,27 @@ static bool is_nat_act(enum act_kind k)
 
 /* ---- the walk ---- */
 
+/* Can the rule match anything in x? Its conditions other than addresses
+ * (small, quick BDDs) first: when those already meet nothing, the
+ * address sets (the costly part) are never built. */
+static bool meets(struct an *an, const struct ir_rule *r, BDD x)
+{
+	BDD pre = bref(bddtrue);
+	for (size_t i = 0; i < r->nm && pre != bddfalse; i++) {
+		enum ir_mkind k = r->m[i].kind;
+		if (k == M_SADDR || k == M_DADDR || k == M_SSET || k == M_DSET)
+			continue;
+		BDD t = space_match(&an->s, &r->m[i], r->family, true);
+		band(&pre, t);
+		bdd_delref(t);
+	}
+	BDD y = and2(x, pre);
+	bool any = y != bddfalse;
+	bdd_delref(y);
+	bdd_delref(pre);
+	return any;
+}
+
 static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 		 BDD ctx, int path, int depth, struct outcome *out);
 
@@ -241,7 +262,6 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		      int path, int depth, struct outcome *out)
 {
 	struct rinfo *ri = &an->ri[r->id];
-	rule_bdds(an, r);
 	ri->visited = true;
 	VEC_PUSH(ri->v, ri->nv, ri->capv);
 	ri->v[ri->nv].visit = vi;
@@ -249,6 +269,9 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	ri->nv++;
 	if (f->may == bddfalse)
 		return;
+	if (an->universe != -1 && ri->mmay == -1 && !meets(an, r, f->may))
+		return;   /* a restricted walk: the rule meets none of its packets */
+	rule_bdds(an, r);
 	/* without stateful matches on the way, may and must are one BDD:
 	 * compute once */
 	bool one = f->may == f->must && ri->mmay == ri->mmust;
@@ -619,6 +642,7 @@ static void find_cover(struct an *an, const struct ir_rule *r,
 {
 	struct rinfo *ri = &an->ri[r->id];
 	struct visit *v = &an->vis[rv->visit];
+	rule_bdds(an, r);
 	BDD x = and2(v->entry, ri->mmay);
 	size_t from = v->ev_start;
 	bool earlier_tables = false;
@@ -709,6 +733,7 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 	if (!enabled(an, CHK_NAT_BYPASS) || ri->chain->table != TBL_FILTER ||
 	    !group_has_daddr(r) || !ri->visited)
 		return false;
+	rule_bdds(an, r);
 	/* the paths the rule is on, as incoming packets */
 	BDD paths = bref(bddfalse);
 	for (size_t k = 0; k < ri->nv; k++) {
@@ -760,6 +785,7 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 static bool ctx_empty(struct an *an, const struct ir_rule *r)
 {
 	struct rinfo *ri = &an->ri[r->id];
+	rule_bdds(an, r);
 	for (size_t k = 0; k < ri->nv; k++) {
 		BDD t = and2(an->vis[ri->v[k].visit].ctx, ri->mmay);
 		bool e = t == bddfalse;
@@ -782,6 +808,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 		if (!enabled(an, CHK_EMPTY_MATCH))
 			return;
 		struct rinfo *ri = &an->ri[r0->id];
+		rule_bdds(an, r0);
 		bool own = ri->mmay == bddfalse;
 		struct lint_finding *f = lint_add(an->res, CHK_EMPTY_MATCH, true, &r0->loc,
 			own ? "the rule can never match: its conditions contradict each other"
@@ -1333,6 +1360,19 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 	if (q == bddfalse)
 		return false;
 	BDD ok = and2(q, an->acc_orig_may[p]);
+	BDD qu = -1;
+	if (an->universe != -1) {
+		/* a restricted analysis knows the fate of its packets only */
+		BDD uo = space_to_orig(&an->s, an->universe);
+		qu = and2(q, uo);
+		bdd_delref(uo);
+		q = qu;
+		if (q == bddfalse) {
+			bdd_delref(ok);
+			bdd_delref(qu);
+			return false;
+		}
+	}
 	BDD cut = diff2(q, an->acc_orig_may[p]);
 	bool none = ok == bddfalse;
 	struct lint_finding *f = NULL;
@@ -1359,6 +1399,8 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 	}
 	bdd_delref(ok);
 	bdd_delref(cut);
+	if (qu != -1)
+		bdd_delref(qu);
 	return f != NULL;
 }
 
@@ -1388,10 +1430,9 @@ static BDD loopback_addrs(struct an *an)
 	return r;
 }
 
-static void check_lockout(struct an *an)
+/* The management access (declared, else SSH), cur terms; never over lo. */
+static BDD mgmt_space(struct an *an, const char **what_out)
 {
-	if (!enabled(an, CHK_LOCKOUT))
-		return;
 	struct space *s = &an->s;
 	BDD m = bref(bddfalse);
 	const char *what;
@@ -1417,6 +1458,17 @@ static void check_lockout(struct an *an)
 		bdiff(&m, lo);
 		bdd_delref(lo);
 	}
+	*what_out = what;
+	return m;
+}
+
+static void check_lockout(struct an *an)
+{
+	if (!enabled(an, CHK_LOCKOUT))
+		return;
+	struct space *s = &an->s;
+	const char *what;
+	BDD m = mgmt_space(an, &what);
 	char a[512], b[512];
 	BDD q = incoming(an, m, PATH_INPUT, 0);
 	snprintf(a, sizeof(a), "lockout: no management access is left: every new "
@@ -1518,7 +1570,11 @@ static void check_lockout(struct an *an)
 	bdd_delref(lo);
 	PHASE("lock-lo");
 
-	/* replies of the connections each path accepts */
+	/* replies of the connections each path accepts: a warning (the
+	 * administrator's own sessions are the errors above); not when the
+	 * analysis was restricted to the management packets (compile) */
+	if (an->o->gate)
+		return;
 	static const enum path rpath[3] = { PATH_OUTPUT, PATH_FORWARD, PATH_INPUT };
 	static const char *const pname[3] = { "to this host", "forwarded", "from this host" };
 	for (int p = 0; p < 3; p++) {
@@ -1538,7 +1594,11 @@ static void check_lockout(struct an *an)
 				 pname[p]);
 			snprintf(b, sizeof(b), "the replies of some connections allowed %s "
 				 "are dropped", pname[p]);
+			struct lint_result *res = an->res;
+			size_t before = res->n;
 			lock_check(an, rq, rpath[p], a, b, true);
+			for (size_t i = before; i < res->n; i++)
+				res->f[i].sev = DIAG_WARNING;
 			bdd_delref(rq);
 		}
 		bdd_delref(acc);
@@ -1706,6 +1766,31 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	an.universe = -1;
 	if (o->universe)
 		an.universe = universe(&an, o->universe, o->nuniverse);
+	if (o->gate) {
+		/* compile's check: only the packets lockout looks at, which
+		 * keeps the walk small (most rules meet none of them) */
+		const char *what;
+		BDD m = mgmt_space(&an, &what);
+		BDD est = fld_eq(&an.s, F_STATE, 1, false);
+		BDD nw = fld_eq(&an.s, F_STATE, 0, false);
+		BDD st = bref(bdd_or(est, nw));
+		band(&m, st);
+		BDD u = replies(&an, m, PATH_OUTPUT);
+		BDD uc = bref(bdd_replace(u, an.s.orig2cur));
+		bor(&uc, m);
+		/* loopback: what local services use (127.0.0.0/8, ::1) */
+		BDD la = loopback_addrs(&an);
+		BDD lo = fld_eq(&an.s, F_IIF, space_if_index(&an.s, "lo"), false);
+		BDD lo2 = fld_eq(&an.s, F_OIF, space_if_index(&an.s, "lo"), false);
+		bor(&lo, lo2);
+		band(&lo, la);
+		bdd_delref(la);
+		bor(&uc, lo);
+		BDD all[] = { m, est, nw, st, u, lo, lo2 };
+		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			bdd_delref(all[i]);
+		an.universe = uc;
+	}
 	if (o->restrict_fn) {
 		BDD r = o->restrict_fn(&an.s, o->restrict_ctx);
 		if (an.universe == -1) {

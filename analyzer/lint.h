@@ -90,6 +90,8 @@ struct lint_result {
 struct lint_opts {
 	bool enabled[CHK_MAX];      /* -W / -Wno- */
 	bool witness;               /* --witness */
+	bool gate;                  /* compile's check: the management and
+				       loopback packets only (lockout) */
 	bool has_ssh_client;        /* --ssh-client ADDR[:PORT] */
 	int ssh_family;
 	u128 ssh_addr;

@@ -113,18 +113,70 @@ static BDD fam_is(const struct space *s, int family)
 }
 
 /* Union of the intervals [a, b) of a set, halving: each level is one or. */
-static BDD iset_rec(const struct field *f, int first, int bits,
-		    const struct iset_range *r, size_t n, bool orig)
+/* The set of the sorted, disjoint intervals r[0..n) within the block of
+ * values whose top `depth` bits are those of `base`: one node per bit
+ * where the block is split, made directly (bdd_ite on a variable above
+ * both branches builds exactly that node), so a 100,000-prefix block list
+ * costs its own size and no intermediate unions. */
+static BDD iset_block(const struct field *f, int first, int bits, int depth,
+		      u128 base, const struct iset_range *r, size_t n, bool orig)
 {
 	if (n == 0)
 		return bref(bddfalse);
-	if (n == 1)
+	u128 span = depth == 0 ? ~(u128)0 >> (128 - bits)
+			       : (((u128)1 << (bits - depth)) - 1);
+	if (bits - depth >= 128)
+		span = ~(u128)0;
+	u128 top = base + span;
+	if (n == 1 && r[0].lo <= base && r[0].hi >= top)
+		return bref(bddtrue);
+	/* split at the middle of the block */
+	u128 mid = base + (span >> 1) + 1;   /* first value of the upper half */
+	size_t k = 0;
+	while (k < n && r[k].hi < mid)
+		k++;
+	/* r[k] may straddle mid: it goes to both halves */
+	struct iset_range lo_part[1], hi_part[1];
+	const struct iset_range *L = r, *H = r + k;
+	size_t nl = k, nh = n - k;
+	BDD lo, hi;
+	if (k < n && r[k].lo < mid) {
+		lo_part[0].lo = r[k].lo;
+		lo_part[0].hi = mid - 1;
+		hi_part[0].lo = mid;
+		hi_part[0].hi = r[k].hi;
+		/* the lower half: r[0..k) and the straddler's lower part */
+		struct iset_range *tmp = xmalloc((k + 1) * sizeof(*tmp));
+		memcpy(tmp, r, k * sizeof(*tmp));
+		tmp[k] = lo_part[0];
+		lo = iset_block(f, first, bits, depth + 1, base, tmp, k + 1, orig);
+		free(tmp);
+		if (nh == 1) {
+			hi = iset_block(f, first, bits, depth + 1, mid, hi_part, 1, orig);
+		} else {
+			struct iset_range *t2 = xmalloc(nh * sizeof(*t2));
+			memcpy(t2, H, nh * sizeof(*t2));
+			t2[0] = hi_part[0];
+			hi = iset_block(f, first, bits, depth + 1, mid, t2, nh, orig);
+			free(t2);
+		}
+	} else {
+		lo = iset_block(f, first, bits, depth + 1, base, L, nl, orig);
+		hi = iset_block(f, first, bits, depth + 1, mid, H, nh, orig);
+	}
+	BDD v = bdd_ithvar(var_of(f, first + depth, orig));
+	BDD res = bref(bdd_ite(v, hi, lo));
+	bdd_delref(lo);
+	bdd_delref(hi);
+	return res;
+}
+
+static BDD iset_rec(const struct field *f, int first, int bits,
+		    const struct iset_range *r, size_t n, bool orig)
+{
+	if (n == 1)   /* one range: its prefix path or the range chain */
 		return range_bits(f, first, bits, r[0].lo, r[0].hi, orig);
-	BDD a = iset_rec(f, first, bits, r, n / 2, orig);
-	BDD b = iset_rec(f, first, bits, r + n / 2, n - n / 2, orig);
-	bor(&a, b);
-	bdd_delref(b);
-	return a;
+	return iset_block(f, first, bits, 0, 0, r, n, orig);
 }
 
 /* An address or port set; addresses also pin the family. */
@@ -396,6 +448,7 @@ void space_init(struct space *s, const struct ir *ir)
 	s->same = bref(bddtrue);
 	s->curset = bref(bddtrue);
 	s->cur2orig = bdd_newpair();
+	s->orig2cur = bdd_newpair();
 	for (size_t k = 0; k < NCOPIED; k++) {
 		const struct field *f = &s->f[copied[k]];
 		if (f->orig < 0)
@@ -407,6 +460,7 @@ void space_init(struct space *s, const struct ir *ir)
 			bdd_delref(e);
 			band(&s->curset, bdd_ithvar(var_of(f, i, false)));
 			bdd_setpair(s->cur2orig, var_of(f, i, false), var_of(f, i, true));
+			bdd_setpair(s->orig2cur, var_of(f, i, true), var_of(f, i, false));
 		}
 	}
 	/* the reply of a packet, from its cur fields to an incoming packet:
@@ -450,6 +504,7 @@ void space_init(struct space *s, const struct ir *ir)
 void space_done(struct space *s)
 {
 	bdd_freepair(s->cur2orig);
+	bdd_freepair(s->orig2cur);
 	bdd_freepair(s->swap);
 	bdd_delref(s->volatile_set);
 	free(s->setcache[0]);

@@ -56,6 +56,7 @@ struct space {
 	BDD same;              /* orig == cur on every copied field */
 	BDD curset;            /* the cur variables of copied fields */
 	bddPair *cur2orig;     /* rename cur -> orig on copied fields */
+	bddPair *orig2cur;     /* and back */
 	bddPair *swap;         /* reply direction: cur fields to the orig
 				  copies of the swapped ones */
 	BDD volatile_set;      /* what a reply does not inherit */

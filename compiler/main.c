@@ -219,6 +219,7 @@ static int lint_gate(const struct ir *ir, bool color)
 	lint_opts_default(&lo);
 	for (int c = 0; c < CHK_MAX; c++)
 		lo.enabled[c] = lint_checks[c].sev == DIAG_ERROR;
+	lo.gate = true;
 	struct lint_result res = { 0 };
 	analyze(ir, &lo, &res);
 	lint_suppress(&res);
