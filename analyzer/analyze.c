@@ -58,6 +58,50 @@ struct outcome {
 	struct flow acc, drop, rej, ret, redir;
 };
 
+/* The smallest interval of source addresses a rule can match (family 0:
+ * any): a quick test before intersecting BDDs. */
+struct hull {
+	int fam;
+	u128 lo, hi;
+};
+
+static struct hull rule_hull(const struct ir_rule *r)
+{
+	struct hull h = { 0, 0, ~(u128)0 };
+	if (!r)
+		return h;
+	h.fam = r->family;
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct ir_match *m = &r->m[i];
+		const struct iset *set = NULL;
+		if (m->kind == M_SADDR)
+			set = &m->set;
+		else if (m->kind == M_SSET && !m->neg)
+			set = &m->named->elems;
+		if (!set)
+			continue;
+		h.fam = set->bits == 32 ? 4 : 6;
+		if (set->n == 0) {
+			h.lo = 1;
+			h.hi = 0;   /* empty */
+		} else {
+			h.lo = set->r[0].lo;
+			h.hi = set->r[set->n - 1].hi;
+		}
+		break;
+	}
+	return h;
+}
+
+static bool hulls_meet(const struct hull *a, const struct hull *b)
+{
+	if (a->fam && b->fam && a->fam != b->fam)
+		return false;
+	if (a->fam != b->fam)
+		return true;   /* one of them: any family */
+	return a->lo <= b->hi && b->lo <= a->hi;
+}
+
 struct event {
 	const struct ir_rule *r;       /* NULL: the chain's policy */
 	const struct ir_chain *c;
@@ -66,6 +110,7 @@ struct event {
 	BDD orig;                      /* its incoming packets, or -1 */
 	size_t visit;
 	int path;
+	struct hull h;                 /* its rule's source addresses */
 };
 
 struct visit {
@@ -203,6 +248,7 @@ static void add_event(struct an *an, const struct ir_rule *r,
 	e->orig = -1;
 	e->visit = visit;
 	e->path = path;
+	e->h = rule_hull(r);
 }
 
 static BDD event_orig(struct an *an, struct event *e)
@@ -413,6 +459,11 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	struct flow f = { bref(in->may), bref(in->must) };
 	for (size_t i = 0; i < c->n; i++) {
 		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out);
+		if (i % 1000 == 999 && getenv("FWC_LINT_PROFILE"))
+			fprintf(stderr, "lint: %s rule %zu: flow %d/%d nodes, accepted %d, "
+				"dropped %d\n", c->name, i + 1, bdd_nodecount(f.may),
+				bdd_nodecount(f.must), bdd_nodecount(out->acc.may),
+				bdd_nodecount(out->drop.may));
 	}
 	flow_or(&out->ret, &f);
 	flow_release(&f);
@@ -663,8 +714,11 @@ static void find_cover(struct an *an, const struct ir_rule *r,
 	bdd_delref(x);
 	size_t to = earlier_tables ? v->ev_start : rv->ev_end;
 	size_t *cand = NULL, nc = 0, capc = 0;
+	struct hull rh = rule_hull(r);
 	for (size_t i = from; i < to; i++) {
 		struct event *e = &an->ev[i];
+		if (!hulls_meet(&rh, &e->h))
+			continue;   /* disjoint sources: no BDD needed */
 		if (e->act == ACT_RETURN && e->visit != rv->visit)
 			continue;   /* returned packets go on in this chain */
 		if (earlier_tables && !(e->act == ACT_DROP || e->act == ACT_REJECT))
@@ -882,21 +936,28 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 	bool certain = an->ri[r0->id].hit == bddfalse;
 	enum lint_check chk = same ? CHK_REDUNDANT : CHK_SHADOWED;
 	if (enabled(an, chk)) {
+		/* the rules as written that cover it (for "the same", only
+		 * those decide; the implicit ones are listed as related) */
 		char list[512] = "";
-		size_t len = 0;
-		for (size_t j = 0; j < all.n && j < 4; j++) {
+		size_t len = 0, shown = 0, nlist = same ? nexplicit : all.n;
+		for (size_t j = 0; j < all.n && shown < 4; j++) {
+			const struct event *e = &an->ev[all.ev[j]];
+			if (same && e->r && e->r->origin)
+				continue;
 			char w[160];
-			rule_where(w, sizeof(w), an->ev[all.ev[j]].r, an->ev[all.ev[j]].c);
+			rule_where(w, sizeof(w), e->r, e->c);
 			len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
-						"%s%s", j ? (j + 1 == all.n ? " and " : ", ") : "", w);
+						"%s%s", shown ? (shown + 1 == nlist ? " and " : ", ") : "", w);
+			shown++;
 		}
-		if (all.n > 4 && len < sizeof(list))
-			snprintf(list + len, sizeof(list) - len, " and %zu more", all.n - 4);
+		if (nlist > 4 && len < sizeof(list))
+			snprintf(list + len, sizeof(list) - len, " and %zu more", nlist - 4);
 		struct lint_finding *f;
 		if (same)
 			f = lint_add(an->res, chk, certain, &r0->loc,
-				     "the rule never matches: %s already %s every packet it matches",
-				     all.n ? list : "earlier rules", act_word(r0->act.kind));
+				     "the rule never matches: %s already %s%s every packet it matches",
+				     nlist ? list : "earlier rules", act_word(r0->act.kind),
+				     nlist == 1 ? "s" : "");
 		else if (all.n == 0)
 			f = lint_add(an->res, chk, certain, &r0->loc,
 				     "the rule never matches: no packet that reaches it matches");
@@ -1020,6 +1081,9 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 		rule_bdds(an, r);
 		const struct ir_action *a = &r->act;
 		int kl = klass(an, r);
+		if (ri->visited && ri->hit == bddfalse)
+			continue;   /* never matches (reported so): as if absent, so
+				       that of two copies only one is reported */
 		if (check && kl >= 0 && kl != K_RET && !is_nat_act(a->kind) &&
 		    ri->hit != bddfalse) {
 			BDD miss = diff2(ri->hit, d[kl]);
@@ -1650,11 +1714,18 @@ static void check_defs(struct an *an)
 			const struct ir_chain *c = ir->chains[i];
 			if (reached[i] || c->zone)
 				continue;
+			size_t written = 0;
+			for (size_t j = 0; j < c->n; j++) {
+				bool seen = false;
+				for (size_t k = 0; k < j && !seen; k++)
+					seen = !loc_cmp(&c->rules[k]->loc, &c->rules[j]->loc);
+				written += !seen;
+			}
 			lint_add(an->res, CHK_UNREACHABLE_CHAIN, true, &c->loc,
 				 c->used ? "chain '%s' is jumped to only from chains that are "
 					   "never reached: its %zu rule%s never run"
 					 : "chain '%s' is never jumped to: its %zu rule%s never run",
-				 c->name, c->n, c->n == 1 ? "" : "s");
+				 c->name, written, written == 1 ? "" : "s");
 		}
 		free(reached);
 	}

@@ -36,7 +36,7 @@ const struct lint_check_info lint_checks[CHK_MAX] = {
 	[CHK_LOCKOUT] = { "lockout", DIAG_ERROR,
 		"management access, loopback or replies of allowed connections are dropped" },
 	[CHK_UNUSED] = { "unused", DIAG_WARNING,
-		"a zone, set, service, define or chain defined but never used" },
+		"a zone, set, service or define defined but never used" },
 	[CHK_UNREACHABLE_CHAIN] = { "unreachable-chain", DIAG_WARNING,
 		"a user chain no rule jumps to" },
 	[CHK_UNKNOWN_MATCH] = { "unknown-match", DIAG_NOTE,

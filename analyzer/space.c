@@ -398,10 +398,24 @@ void space_init(struct space *s, const struct ir *ir)
 	/* copies only for what some action rewrites: a copy doubles the
 	 * work on its field */
 	bool cmark = false, cstate = false, cdst = false, cdport = false, coif = false;
+	bool readmark = false;
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_rule *r = ir->chains[i]->rules[j];
+			for (size_t k = 0; k < r->nm; k++)
+				readmark |= r->m[k].kind == M_MARK || r->m[k].kind == M_CONNMARK;
+		}
+	for (size_t i = 0; i < ir->nmgmt; i++)
+		for (size_t k = 0; k < ir->mgmt[i]->nm; k++)
+			readmark |= ir->mgmt[i]->m[k].kind == M_MARK ||
+				    ir->mgmt[i]->m[k].kind == M_CONNMARK;
+	/* marks no rule tests change no verdict: then setting them is not
+	 * modelled at all (no copies, no rewrite) */
+	s->marks_matter = readmark;
 	for (size_t i = 0; i < ir->nchains; i++)
 		for (size_t j = 0; j < ir->chains[i]->n; j++) {
 			enum act_kind k = ir->chains[i]->rules[j]->act.kind;
-			cmark |= k == ACT_MARK || k == ACT_CONNMARK;
+			cmark |= readmark && (k == ACT_MARK || k == ACT_CONNMARK);
 			cstate |= k == ACT_NOTRACK;
 			cdst |= k == ACT_DNAT;
 			cdport |= k == ACT_DNAT || k == ACT_REDIRECT;
@@ -414,8 +428,21 @@ void space_init(struct space *s, const struct ir *ir)
 	v = alloc_field(s, F_FRAG, 1, false, v);
 	v = alloc_field(s, F_TCPFLAGS, 8, false, v);
 	v = alloc_field(s, F_ICMP, 8, false, v);
-	/* mark and connmark bit by bit together: connmark save and restore
-	 * relate them bitwise, which is linear only when interleaved */
+	/* the source above ports: rules are mostly keyed by source, and a
+	 * set of packets then stays a list of prefixes, each with its few
+	 * ports, instead of a product of every port boundary and every
+	 * prefix. The destination below the ports: rules seldom test it in
+	 * input, and its orig == cur chain (with DNAT) is then one shared
+	 * tail instead of a copy under every port range. */
+	v = alloc_field(s, F_SADDR, 128, false, v);
+	v = alloc_field(s, F_SPORT, 16, false, v);
+	v = alloc_field(s, F_DPORT, 16, cdport, v);
+	v = alloc_field(s, F_DADDR, 128, cdst, v);
+	/* marks last: they are set from the fields above (mark 3 for this
+	 * source...), so below those each set of packets carries its mark as
+	 * a short tail; above them every mark value would split every set.
+	 * Mark and connmark bit by bit together: connmark save and restore
+	 * relate them bitwise, which is linear only when interleaved. */
 	if (cmark) {
 		s->f[F_MARK] = (struct field){ 32, v + 1, v, 4 };
 		s->f[F_CTMARK] = (struct field){ 32, v + 3, v + 2, 4 };
@@ -425,14 +452,6 @@ void space_init(struct space *s, const struct ir *ir)
 		s->f[F_CTMARK] = (struct field){ 32, v + 1, -1, 2 };
 		v += 2 * 32;
 	}
-	/* addresses above ports: rules are mostly keyed by address, and a
-	 * set of packets then stays a list of prefixes, each with its few
-	 * ports, instead of a product of every port boundary and every
-	 * prefix */
-	v = alloc_field(s, F_SADDR, 128, false, v);
-	v = alloc_field(s, F_DADDR, 128, cdst, v);
-	v = alloc_field(s, F_SPORT, 16, false, v);
-	v = alloc_field(s, F_DPORT, 16, cdport, v);
 	s->nvars = v;
 
 	if (bdd_isrunning())
@@ -453,15 +472,29 @@ void space_init(struct space *s, const struct ir *ir)
 		const struct field *f = &s->f[copied[k]];
 		if (f->orig < 0)
 			continue;
+		BDD low = bref(bddtrue);   /* daddr bits 32..127: IPv6 only */
 		for (int i = f->bits - 1; i >= 0; i--) {
 			BDD e = bref(bdd_biimp(bdd_ithvar(var_of(f, i, true)),
 					       bdd_ithvar(var_of(f, i, false))));
-			band(&s->same, e);
+			if (copied[k] == F_DADDR && i == 31) {
+				/* IPv4 leaves the rest free: equal or not, no rule
+				 * tells; keeping them apart shortens every path */
+				BDD v6 = fam_is(s, 6);
+				BDD t = bref(bdd_imp(v6, low));
+				band(&s->same, t);
+				bdd_delref(t);
+				bdd_delref(v6);
+			}
+			if (copied[k] == F_DADDR && i >= 32)
+				band(&low, e);
+			else
+				band(&s->same, e);
 			bdd_delref(e);
 			band(&s->curset, bdd_ithvar(var_of(f, i, false)));
 			bdd_setpair(s->cur2orig, var_of(f, i, false), var_of(f, i, true));
 			bdd_setpair(s->orig2cur, var_of(f, i, true), var_of(f, i, false));
 		}
+		bdd_delref(low);
 	}
 	/* the reply of a packet, from its cur fields to an incoming packet:
 	 * source <-> destination, ports, interfaces */
@@ -749,8 +782,12 @@ BDD space_apply(struct space *s, const struct ir_rule *r, BDD x)
 	BDD v, res, t;
 	switch (a->kind) {
 	case ACT_MARK:
+		if (!s->marks_matter)
+			return bref(x);
 		return set_mark(s, x, F_MARK, a->mask, a->mark);
 	case ACT_CONNMARK:
+		if (!s->marks_matter)
+			return bref(x);
 		if (a->cm == CM_SAVE)
 			return copy_field(s, x, F_CTMARK, F_MARK);
 		if (a->cm == CM_RESTORE)

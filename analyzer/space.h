@@ -10,7 +10,7 @@
  * written as the packet to send.
  *
  * Variable order, top first: family, interfaces, uid, protocol, state,
- * fragment, tcp flags, icmp type, marks, source, destination, ports.
+ * fragment, tcp flags, icmp type, source, ports, destination, marks.
  * Copies are interleaved bit by bit (orig just above cur), which keeps the
  * "orig == cur" relation linear. Addresses and ports are most significant
  * bit first, so a prefix or a port range is a short path.
@@ -52,6 +52,7 @@ struct space {
 	size_t nuid;
 	long other_uid;
 	/* cached BDDs (referenced) */
+	bool marks_matter;     /* some rule tests a mark */
 	BDD dom;               /* valid packets */
 	BDD same;              /* orig == cur on every copied field */
 	BDD curset;            /* the cur variables of copied fields */
