@@ -544,6 +544,7 @@ void space_done(struct space *s)
 	free(s->setcache[1]);
 	free(s->ifnames);
 	free(s->uids);
+	free(s->mcache);   /* its BDDs go with bdd_done() */
 	bdd_done();
 	memset(s, 0, sizeof(*s));
 }
@@ -573,7 +574,76 @@ static BDD negate_if(BDD b, bool neg)
 	return neg ? bnot(b) : b;
 }
 
+/* Matches that many rules share (protocols, port sets, states,
+ * interfaces) are built once: keyed by their contents. */
+static bool cacheable(const struct ir_match *m)
+{
+	switch (m->kind) {
+	case M_PROTO: case M_SPORT: case M_DPORT: case M_ICMP_TYPE:
+	case M_CTSTATE: case M_TCPFLAGS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint64_t match_hash(const struct ir_match *m)
+{
+	uint64_t h = 1469598103934665603ull;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+	MIX(m->kind);
+	MIX(m->neg);
+	MIX(m->proto);
+	MIX(m->icmp_type);
+	MIX(m->state);
+	MIX(m->value);
+	MIX(m->mask);
+	for (size_t i = 0; i < m->set.n; i++) {
+		MIX((uint64_t)m->set.r[i].lo);
+		MIX((uint64_t)m->set.r[i].hi);
+	}
+#undef MIX
+	return h;
+}
+
+static bool match_same(const struct ir_match *a, const struct ir_match *b)
+{
+	return a->kind == b->kind && a->neg == b->neg && a->proto == b->proto &&
+	       a->icmp_type == b->icmp_type && a->state == b->state &&
+	       a->value == b->value && a->mask == b->mask &&
+	       (a->kind != M_SPORT && a->kind != M_DPORT ? true
+		: iset_equal(&a->set, &b->set));
+}
+
+static BDD space_match_uncached(struct space *s, const struct ir_match *m,
+				int family, bool may);
+
 BDD space_match(struct space *s, const struct ir_match *m, int family, bool may)
+{
+	if (!cacheable(m))
+		return space_match_uncached(s, m, family, may);
+	if (!s->mcache) {
+		s->mcap = 4096;
+		s->mcache = xcalloc(s->mcap, sizeof(*s->mcache));
+	}
+	uint64_t h = match_hash(m);
+	size_t i = (size_t)h & (s->mcap - 1);
+	for (size_t probe = 0; probe < 16; probe++, i = (i + 1) & (s->mcap - 1)) {
+		struct mcache_entry *e = &s->mcache[i];
+		if (!e->m) {
+			e->m = m;
+			e->h = h;
+			e->b = space_match_uncached(s, m, family, may);
+			return bref(e->b);
+		}
+		if (e->h == h && match_same(e->m, m))
+			return bref(e->b);
+	}
+	return space_match_uncached(s, m, family, may);
+}
+
+static BDD space_match_uncached(struct space *s, const struct ir_match *m,
+				int family, bool may)
 {
 	BDD r, t;
 	switch (m->kind) {

@@ -39,6 +39,12 @@ enum fld {
 	F_ICMP, F_MARK, F_CTMARK, F_SADDR, F_DADDR, F_SPORT, F_DPORT, F_MAX,
 };
 
+struct mcache_entry {
+	const struct ir_match *m;
+	uint64_t h;
+	BDD b;
+};
+
 struct space {
 	struct field f[F_MAX];
 	int nvars;
@@ -62,6 +68,8 @@ struct space {
 				  copies of the swapped ones */
 	BDD volatile_set;      /* what a reply does not inherit */
 	BDD *setcache[2];      /* named sets per id: [0] source, [1] dest */
+	struct mcache_entry *mcache;   /* shared matches (space_match) */
+	size_t mcap;
 	size_t nsetcache;
 };
 
