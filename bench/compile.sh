@@ -13,7 +13,8 @@
 #   rules-10k+bl100k   10,000 rules and `set blocklist from "bl.netset"`,
 #       a file of 100,000 distinct, non-overlapping, non-adjacent
 #       prefixes (90,000 IPv4, 10,000 IPv6, so none merge);
-#   bl100k             the same blocklist and the two rules that use it.
+#   bl100k             the same blocklist, the two rules that use it and
+#       an SSH accept (fwc compile refuses a policy that locks SSH out).
 # Each is compiled with every backend in $BACKENDS (default: nft iptables)
 # to a file in the temporary directory (-o; never -o /dev/null, since fwc
 # renames its output onto that path), $RUNS times (default 5); the table
@@ -166,6 +167,10 @@ gen() {   # gen NAME RULES SETENTRIES
 		fi
 		if [ "$n" -gt 0 ]; then
 			rules "$n"
+		else
+			# the management access fwc compile checks for (without
+			# it the policy locks SSH out and compile refuses it)
+			echo 'input { accept from lan proto tcp dport 22; }'
 		fi
 	} >"$tmp/$name.fw"
 }
