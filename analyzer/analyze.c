@@ -2046,7 +2046,8 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 		witnesses(&an);
 	PHASE("witness");
 
-	qsort(res->f, res->n, sizeof(*res->f), finding_cmp);
+	if (res->n > 1)
+		qsort(res->f, res->n, sizeof(*res->f), finding_cmp);
 
 	/* BuDDy frees every node at bdd_done(); the arrays are ours */
 	for (size_t i = 0; i <= ir->nrules; i++)
