@@ -118,7 +118,7 @@ static BDD addr_in(const struct space *s, enum ir_mkind k, const struct iset *v4
 
 static BDD iface(const struct space *s, enum fld f, int i)
 {
-	char name[8];
+	char name[16];
 	snprintf(name, sizeof(name), "eth%d", i);
 	return fld_eq(s, f, space_if_index(s, name), false);
 }
@@ -284,7 +284,7 @@ static bool confirms(const struct ir *ir, const struct trace_opts *to,
 				(!w->rule.file && tr.steps[k].rule->origin);
 	if (tr.final.daddr != p->daddr) {
 		int r = route_of(t, p->family, tr.final.daddr);
-		char want[8];
+		char want[16];
 		snprintf(want, sizeof(want), "eth%d", r);
 		if (r == -1 ? p->oif[0] && tr.path != PATH_INPUT : r < 0 || strcmp(p->oif, want))
 			*route = r;
@@ -326,9 +326,9 @@ int main(int argc, char **argv)
 	to.nth = ASSUME_NOMATCH;
 	to.unknown = ASSUME_MATCH;
 	size_t ok = 0, rerouted = 0, adjusted = 0;
-	char unnamed[8] = "";
+	char unnamed[16] = "";
 	for (int i = MAXIF - 1; i >= 0; i--) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "eth%d", i);
 		if (!names_iface(ir, name))
 			memcpy(unnamed, name, sizeof(name));
