@@ -346,23 +346,13 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	struct outcome sub;
 	switch (a->kind) {
 	case ACT_ACCEPT:
-		add_event(an, r, c, a->kind, hit.may, vi, path);
-		flow_or(&out->acc, &hit);
-		if (an->in_mangle_base)
-			add_mark(an, r, MK_EXEMPT, &hit);
-		break;
 	case ACT_DROP:
-		add_event(an, r, c, a->kind, hit.may, vi, path);
-		flow_or(&out->drop, &hit);
-		break;
 	case ACT_REJECT:
-		add_event(an, r, c, a->kind, hit.may, vi, path);
-		flow_or(&out->rej, &hit);
-		break;
 	case ACT_RETURN:
 		add_event(an, r, c, a->kind, hit.may, vi, path);
-		flow_or(&out->ret, &hit);
-		if (an->in_mangle_base)
+		flow_or(a->kind == ACT_ACCEPT ? &out->acc : a->kind == ACT_DROP ? &out->drop
+			: a->kind == ACT_REJECT ? &out->rej : &out->ret, &hit);
+		if (an->in_mangle_base && (a->kind == ACT_ACCEPT || a->kind == ACT_RETURN))
 			add_mark(an, r, MK_EXEMPT, &hit);
 		break;
 	case ACT_JUMP:
@@ -469,15 +459,6 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	}
 	flow_or(&out->ret, &f);
 	flow_release(&f);
-}
-
-static const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
-					 enum fwc_hook h)
-{
-	for (size_t i = 0; i < ir->nchains; i++)
-		if (ir->chains[i]->table == t && ir->chains[i]->hook == h)
-			return ir->chains[i];
-	return NULL;
 }
 
 /* One base chain: what it accepts goes on in *f, what it drops or rejects
@@ -650,8 +631,6 @@ static int loc_cmp(const struct loc *a, const struct loc *b)
 		return a->col < b->col ? -1 : 1;
 	return 0;
 }
-
-static const struct ir_rule **g_rules;
 
 static int rule_loc_cmp(const void *pa, const void *pb)
 {
@@ -1004,25 +983,37 @@ static void report_possible(struct an *an, const struct ir_rule *r)
 	f->rule_id = r->id;
 }
 
-static void check_rules(struct an *an)
+/* The visited rules as written (no implicit ones), in source order so
+ * that the IR rules of one place are neighbours; with `hit`, only those
+ * some packet reaches. */
+static const struct ir_rule **rules_by_place(struct an *an, bool hit, size_t *np)
 {
 	const struct ir *ir = an->ir;
+	const struct ir_rule **g = xcalloc(ir->nrules + 1, sizeof(*g));
 	size_t n = 0;
-	g_rules = xcalloc(ir->nrules + 1, sizeof(*g_rules));
 	for (size_t i = 0; i < ir->nchains; i++)
 		for (size_t j = 0; j < ir->chains[i]->n; j++) {
 			const struct ir_rule *r = ir->chains[i]->rules[j];
-			if (!r->origin && r->loc.file && an->ri[r->id].visited)
-				g_rules[n++] = r;
+			if (!r->origin && r->loc.file && an->ri[r->id].visited &&
+			    (!hit || an->ri[r->id].hit != bddfalse))
+				g[n++] = r;
 		}
-	qsort(g_rules, n, sizeof(*g_rules), rule_loc_cmp);
+	qsort(g, n, sizeof(*g), rule_loc_cmp);
+	*np = n;
+	return g;
+}
+
+static void check_rules(struct an *an)
+{
+	size_t n;
+	const struct ir_rule **g = rules_by_place(an, false, &n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		while (j < n && !loc_cmp(&g_rules[j]->loc, &g_rules[i]->loc))
+		while (j < n && !loc_cmp(&g[j]->loc, &g[i]->loc))
 			j++;
 		bool dead = true, possible = true, entered = false;
 		for (size_t k = i; k < j; k++) {
-			struct rinfo *ri = &an->ri[g_rules[k]->id];
+			struct rinfo *ri = &an->ri[g[k]->id];
 			if (ri->hit != bddfalse)
 				dead = false;
 			if (ri->hit_all != bddfalse)
@@ -1030,23 +1021,22 @@ static void check_rules(struct an *an)
 			for (size_t v = 0; v < ri->nv; v++)
 				if (an->vis[ri->v[v].visit].entry != bddfalse)
 					entered = true;
-			if (ri->hit == bddfalse && ctx_empty(an, g_rules[k]))
+			if (ri->hit == bddfalse && ctx_empty(an, g[k]))
 				entered = true;   /* empty-match needs no packets */
 		}
 		bool nat = false;
 		if (!dead)
 			for (size_t k = i; k < j && !nat; k++)
-				nat = check_nat_written_for(an, g_rules[k]);
+				nat = check_nat_written_for(an, g[k]);
 		if (nat)
 			;
 		else if (dead && entered)
-			report_dead(an, g_rules + i, j - i);
+			report_dead(an, g + i, j - i);
 		else if (!dead && possible && entered)
-			report_possible(an, g_rules[i]);
+			report_possible(an, g[i]);
 		i = j;
 	}
-	free(g_rules);
-	g_rules = NULL;
+	free(g);
 }
 
 /* ---- redundant (downward): backwards over each chain ---- */
@@ -1191,17 +1181,8 @@ static void check_downward(struct an *an)
 		}
 	}
 	/* one finding per rule as written: every part of it is redundant */
-	const struct ir *ir = an->ir;
-	const struct ir_rule **g = xcalloc(ir->nrules + 1, sizeof(*g));
-	size_t n = 0;
-	for (size_t i = 0; i < ir->nchains; i++)
-		for (size_t j = 0; j < ir->chains[i]->n; j++) {
-			const struct ir_rule *r = ir->chains[i]->rules[j];
-			if (!r->origin && r->loc.file && an->ri[r->id].visited &&
-			    an->ri[r->id].hit != bddfalse)
-				g[n++] = r;
-		}
-	qsort(g, n, sizeof(*g), rule_loc_cmp);
+	size_t n;
+	const struct ir_rule **g = rules_by_place(an, true, &n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && !loc_cmp(&g[j]->loc, &g[i]->loc))
@@ -2054,8 +2035,6 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 		free(an.ri[i].v);
 	free(an.ri);
 	free(an.ev);
-	for (size_t i = 0; i < an.ndn; i++)
-		(void)an.dn[i];
 	free(an.dn);
 	free(an.vis);
 	free(an.mk);

@@ -53,7 +53,7 @@ const struct hookstep *path_steps(enum path p)
 								: path_output;
 }
 
-static const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
+const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
 					 enum fwc_hook h)
 {
 	for (size_t i = 0; i < ir->nchains; i++)

@@ -68,6 +68,9 @@ struct hookstep {
 	enum fwc_table table;
 };
 const struct hookstep *path_steps(enum path p);
+/* The base chain of a table at a hook, or NULL. */
+const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
+				  enum fwc_hook h);
 
 struct trace_step {
 	enum fwc_table table;
