@@ -272,6 +272,15 @@ static void add_mark(struct an *an, const struct ir_rule *r, int kind,
 	m->certain = hit->must == hit->may;
 }
 
+/* What a rule's action does to the verdict; a target fwc keeps as text
+ * (ACT_OTHER) counts as what it is assumed to do. */
+static enum act_kind eff_kind(const struct ir_rule *r)
+{
+	if (r->act.kind != ACT_OTHER)
+		return r->act.kind;
+	return r->act.ov == OV_ACCEPT ? ACT_ACCEPT : r->act.ov == OV_DROP ? ACT_DROP : ACT_LOG;
+}
+
 static bool is_nat_act(enum act_kind k)
 {
 	return k == ACT_SNAT || k == ACT_DNAT || k == ACT_MASQUERADE ||
@@ -334,7 +343,8 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		return;
 	}
 	const struct ir_action *a = &r->act;
-	if (a->kind == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
+	enum act_kind ak = eff_kind(r);
+	if (ak == ACT_LOG || ak == ACT_CLAMP_MSS) {
 		/* the flow goes on unchanged */
 		flow_release(&hit);
 		return;
@@ -344,15 +354,15 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	rest.must = one ? bref(rest.may) : diff2(f->must, ri->mmay);
 	bool pass = false;        /* the flow goes on unchanged */
 	struct outcome sub;
-	switch (a->kind) {
+	switch (ak) {
 	case ACT_ACCEPT:
 	case ACT_DROP:
 	case ACT_REJECT:
 	case ACT_RETURN:
-		add_event(an, r, c, a->kind, hit.may, vi, path);
-		flow_or(a->kind == ACT_ACCEPT ? &out->acc : a->kind == ACT_DROP ? &out->drop
-			: a->kind == ACT_REJECT ? &out->rej : &out->ret, &hit);
-		if (an->in_mangle_base && (a->kind == ACT_ACCEPT || a->kind == ACT_RETURN))
+		add_event(an, r, c, ak, hit.may, vi, path);
+		flow_or(ak == ACT_ACCEPT ? &out->acc : ak == ACT_DROP ? &out->drop
+			: ak == ACT_REJECT ? &out->rej : &out->ret, &hit);
+		if (an->in_mangle_base && (ak == ACT_ACCEPT || ak == ACT_RETURN))
 			add_mark(an, r, MK_EXEMPT, &hit);
 		break;
 	case ACT_JUMP:
@@ -545,6 +555,12 @@ static void run_path(struct an *an, enum path p)
 {
 	BDD e = space_path(&an->s, p);
 	band(&e, an->s.dom);
+	if (an->ir->family) {
+		/* a dump of one family governs only its packets */
+		BDD fb = fam_is(&an->s, an->ir->family);
+		band(&e, fb);
+		bdd_delref(fb);
+	}
 	band(&e, an->s.same);
 	if (an->universe != -1)
 		band(&e, an->universe);
@@ -901,7 +917,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 	}
 	/* implicit rules (loopback, established, invalid) take their share
 	 * by design: the rules as written decide whether it is a conflict */
-	int mine = decision(r0->act.kind);
+	int mine = decision(eff_kind(r0));
 	bool same = mine != 0 && all.n > 0;
 	size_t nexplicit = 0;
 	for (size_t j = 0; j < all.n; j++) {
@@ -1043,7 +1059,7 @@ static void check_rules(struct an *an)
 
 static int klass(struct an *an, const struct ir_rule *r)
 {
-	switch (r->act.kind) {
+	switch (eff_kind(r)) {
 	case ACT_ACCEPT: return K_ACC;
 	case ACT_DROP: return K_DROP;
 	case ACT_RETURN: return K_RET;
@@ -1099,7 +1115,7 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 				backward(an, a->target, a->kind == ACT_JUMP ? d : end, x,
 					 depth + 1, false);
 			}
-		} else if (a->kind == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
+		} else if (eff_kind(r) == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
 			/* a packet it logs is logged: not "the same" any more */
 			for (int k = 0; k < nk; k++)
 				x[k] = bref(bddfalse);
@@ -1408,6 +1424,17 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 {
 	if (q == bddfalse)
 		return false;
+	BDD qf = -1;
+	if (an->ir->family) {
+		BDD fb = fam_is(&an->s, an->ir->family);
+		qf = and2(q, fb);
+		bdd_delref(fb);
+		q = qf;
+		if (q == bddfalse) {
+			bdd_delref(qf);
+			return false;
+		}
+	}
 	BDD ok = and2(q, an->acc_orig_may[p]);
 	BDD qu = -1;
 	if (an->universe != -1) {
@@ -1419,6 +1446,8 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 		if (q == bddfalse) {
 			bdd_delref(ok);
 			bdd_delref(qu);
+			if (qf != -1)
+				bdd_delref(qf);
 			return false;
 		}
 	}
@@ -1450,6 +1479,8 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 	bdd_delref(cut);
 	if (qu != -1)
 		bdd_delref(qu);
+	if (qf != -1)
+		bdd_delref(qf);
 	return f != NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "space.h"
+#include "trace.h"
 
 BDD bref(BDD b)
 {
@@ -106,7 +107,7 @@ BDD fld_range(const struct space *s, enum fld f, u128 lo, u128 hi, bool orig)
 	return range_bits(&s->f[f], 0, s->f[f].bits, lo, hi, orig);
 }
 
-static BDD fam_is(const struct space *s, int family)
+BDD fam_is(const struct space *s, int family)
 {
 	return bref(family == 6 ? bdd_ithvar(s->f[F_FAM].cur)
 				: bdd_nithvar(s->f[F_FAM].cur));
@@ -207,6 +208,15 @@ size_t space_if_index(const struct space *s, const char *name)
 
 static void add_name(struct space *s, size_t *cap, const char *name)
 {
+	size_t len = strlen(name);
+	if (len && name[len - 1] == '+') {
+		for (size_t i = 0; i < s->nwild; i++)
+			if (!strcmp(s->wild[i], name))
+				return;
+		s->wild = xrealloc(s->wild, (s->nwild + 1) * sizeof(*s->wild));
+		s->wild[s->nwild++] = name;
+		return;
+	}
 	for (size_t i = 1; i <= s->nif; i++)
 		if (!strcmp(s->ifnames[i], name))
 			return;
@@ -375,13 +385,36 @@ void space_init(struct space *s, const struct ir *ir)
 			collect_rule(s, &ifcap, &uidcap, ir->chains[i]->rules[j]);
 	for (size_t i = 0; i < ir->nmgmt; i++)
 		collect_rule(s, &ifcap, &uidcap, ir->mgmt[i]);
+	/* a concrete name for each wildcard: one that no rule names and no
+	 * longer wildcard matches, so "eth+ but not eth0" has a witness */
+	s->wildrep = xcalloc(s->nwild + 1, 16);
+	for (size_t w = 0; w < s->nwild; w++) {
+		size_t pl = strlen(s->wild[w]) - 1;
+		char *rep = s->wildrep + 16 * w;
+		for (int k = 0; k < 1000; k++) {
+			snprintf(rep, 16, "%.*s%d", (int)(pl > 12 ? 12 : pl), s->wild[w], k);
+			if (pl > 12)
+				snprintf(rep, 16, "%.*s%c", (int)pl, s->wild[w], "0123456789abcdefgh"[k % 18]);
+			bool bad = space_if_index(s, rep) != s->nif + 1;
+			for (size_t v = 0; v < s->nwild && !bad; v++)
+				if (strlen(s->wild[v]) > pl + 1 && ifname_match(s->wild[v], rep))
+					bad = true;
+			if (!bad)
+				break;
+		}
+		add_name(s, &ifcap, rep);
+	}
 	if (!s->ifnames)
 		s->ifnames = xcalloc(2, sizeof(*s->ifnames));
 	s->ifnames[0] = "";
 	/* a name no rule uses, for "any other interface" */
 	for (int k = 0;; k++) {
 		snprintf(s->other_if, sizeof(s->other_if), k ? "other%d" : "other", k);
-		if (space_if_index(s, s->other_if) == s->nif + 1)
+		bool bad = space_if_index(s, s->other_if) != s->nif + 1;
+		for (size_t v = 0; v < s->nwild && !bad && k < 1000; v++)
+			if (ifname_match(s->wild[v], s->other_if))
+				bad = true;
+		if (!bad)
 			break;
 	}
 	if (!s->uids)
@@ -543,6 +576,8 @@ void space_done(struct space *s)
 	free(s->setcache[0]);
 	free(s->setcache[1]);
 	free(s->ifnames);
+	free(s->wild);
+	free(s->wildrep);
 	free(s->uids);
 	free(s->mcache);   /* its BDDs go with bdd_done() */
 	bdd_done();
@@ -651,10 +686,22 @@ static BDD space_match_uncached(struct space *s, const struct ir_match *m,
 	case M_OIF:
 		r = bref(bddfalse);
 		for (size_t i = 0; i < m->nnames; i++) {
-			t = fld_eq(s, m->kind == M_IIF ? F_IIF : F_OIF,
-				   space_if_index(s, m->names[i]), false);
-			bor(&r, t);
-			bdd_delref(t);
+			enum fld f = m->kind == M_IIF ? F_IIF : F_OIF;
+			size_t len = strlen(m->names[i]);
+			if (!len || m->names[i][len - 1] != '+') {
+				t = fld_eq(s, f, space_if_index(s, m->names[i]), false);
+				bor(&r, t);
+				bdd_delref(t);
+				continue;
+			}
+			for (size_t k = 0; k <= s->nif + 1; k++) {
+				const char *n = k == 0 ? "" : k <= s->nif ? s->ifnames[k] : s->other_if;
+				if (!ifname_match(m->names[i], n))
+					continue;
+				t = fld_eq(s, f, k, false);
+				bor(&r, t);
+				bdd_delref(t);
+			}
 		}
 		return negate_if(r, m->neg);
 	case M_SADDR:
@@ -676,13 +723,13 @@ static BDD space_match_uncached(struct space *s, const struct ir_match *m,
 		return negate_if(bref(*c), m->neg);
 	}
 	case M_PROTO:
-		return fld_eq(s, F_PROTO, (u128)m->proto, false);
+		return negate_if(fld_eq(s, F_PROTO, (u128)m->proto, false), m->neg);
 	case M_SPORT:
 		return set_bdd(s, F_SPORT, &m->set, false);
 	case M_DPORT:
 		return set_bdd(s, F_DPORT, &m->set, false);
 	case M_ICMP_TYPE:
-		return fld_eq(s, F_ICMP, (u128)m->icmp_type, false);
+		return negate_if(fld_eq(s, F_ICMP, (u128)m->icmp_type, false), m->neg);
 	case M_CTSTATE:
 		r = bref(bddfalse);
 		for (int b = 0; b < 5; b++)
@@ -731,7 +778,7 @@ static BDD space_match_uncached(struct space *s, const struct ir_match *m,
 		return r;
 	}
 	case M_FRAGMENT:
-		return bref(bdd_ithvar(s->f[F_FRAG].cur));
+		return bref(m->neg ? bdd_nithvar(s->f[F_FRAG].cur) : bdd_ithvar(s->f[F_FRAG].cur));
 	case M_RECENT:
 		if (m->recent == RECENT_SET)
 			return bref(bddtrue);

@@ -53,6 +53,11 @@ struct space {
 	const char **ifnames;
 	size_t nif;
 	char other_if[16];
+	/* wildcard names ("eth+") the rules use; each has a representative
+	 * concrete name among ifnames ("eth0" when no rule names it) */
+	const char **wild;
+	size_t nwild;
+	char *wildrep;        /* 16 bytes per wildcard */
 	/* uids: index 0 none, 1..n the resolved uids used, n + 1 another */
 	long *uids;
 	size_t nuid;
@@ -86,6 +91,9 @@ void bdiff(BDD *a, BDD b);
 /* field == v, field in [lo, hi] (cur copy, or the orig copy) */
 BDD fld_eq(const struct space *s, enum fld f, u128 v, bool orig);
 BDD fld_range(const struct space *s, enum fld f, u128 lo, u128 hi, bool orig);
+/* the packets of one family (4 or 6), referenced */
+BDD fam_is(const struct space *s, int family);
+
 /* index of an interface name (0 for "", nif + 1 for one not named) */
 size_t space_if_index(const struct space *s, const char *name);
 

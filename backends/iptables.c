@@ -34,7 +34,9 @@ static const char *builtin_chain(enum fwc_hook h)
 
 static const char *chain_name(const struct ir_chain *c)
 {
-	return c->hook == HOOK_NONE ? c->name : builtin_chain(c->hook);
+	if (c->hook != HOOK_NONE)
+		return builtin_chain(c->hook);
+	return c->ipt_name ? c->ipt_name : c->name;
 }
 
 /* The builtin chains of each table, in iptables-save order. */
@@ -45,7 +47,24 @@ static const enum fwc_hook table_hooks[TBL_MAX][6] = {
 	[TBL_NAT] = { HOOK_PREROUTING, HOOK_INPUT, HOOK_OUTPUT, HOOK_POSTROUTING,
 		      HOOK_MAX },
 	[TBL_FILTER] = { HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT, HOOK_MAX },
+	[TBL_SECURITY] = { HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT, HOOK_MAX },
 };
+
+/* A set whose complement (in its family) is one prefix: written as
+ * "! -s PREFIX", as the dump it may come from had it. */
+static bool neg_prefix(const struct iset *s, u128 *addr, int *plen)
+{
+	if (s->n < 1 || s->n > 2)
+		return false;
+	struct iset c;
+	iset_init(&c, s->bits);
+	iset_complement(&c, s);
+	bool one = c.n == 1 && range_is_prefix(c.r[0].lo, c.r[0].hi, c.bits, plen);
+	if (one)
+		*addr = c.r[0].lo;
+	iset_release(&c);
+	return one;
+}
 
 /* One expansion dimension: a list of alternative text fragments. */
 struct dim {
@@ -69,6 +88,13 @@ static void dim_free(struct dim *d)
 static void addr_dim(struct dim *d, const struct iset *s, int fam, bool src)
 {
 	char lo[64], hi[64], buf[80];
+	u128 na;
+	int np;
+	if (neg_prefix(s, &na, &np)) {
+		prefix_format(buf, sizeof(buf), fam, na, np);
+		dim_add(d, xasprintf(" ! %s %s", src ? "-s" : "-d", buf));
+		return;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		int plen;
 		if (range_is_prefix(s->r[i].lo, s->r[i].hi, s->bits, &plen)) {
@@ -87,6 +113,16 @@ static void addr_dim(struct dim *d, const struct iset *s, int fam, bool src)
  * only through multiport (which also takes one port or one range). */
 static void port_dim(struct dim *d, const struct iset *s, bool src, int proto)
 {
+	if (s->n == 2 && proto != 136 && s->r[0].lo == 0 && s->r[1].hi == 65535) {
+		/* all but one port or range: "! --dport" */
+		u128 lo = s->r[0].hi + 1, hi = s->r[1].lo - 1;
+		if (lo == hi)
+			dim_add(d, xasprintf(" ! --%s %u", src ? "sport" : "dport", (unsigned)lo));
+		else
+			dim_add(d, xasprintf(" ! --%s %u:%u", src ? "sport" : "dport",
+					     (unsigned)lo, (unsigned)hi));
+		return;
+	}
 	if (s->n == 1 && proto != 136) {
 		if (s->r[0].lo == s->r[0].hi)
 			dim_add(d, xasprintf(" --%s %u", src ? "sport" : "dport",
@@ -125,11 +161,15 @@ static void port_dim(struct dim *d, const struct iset *s, bool src, int proto)
 
 static const char *ipt_proto(int p, int fam)
 {
+	static char num[8];
 	if (p == 58)
 		return "ipv6-icmp";
 	const char *n = proto_name(p);
 	(void)fam;
-	return n;
+	if (n)
+		return n;
+	snprintf(num, sizeof(num), "%d", p);
+	return num;
 }
 
 static const char *reject_type(const char *w, int fam)
@@ -144,7 +184,17 @@ static const char *reject_type(const char *w, int fam)
 		return fam == 6 ? "icmp6-no-route" : "icmp-net-unreachable";
 	if (!strcmp(w, "admin-prohibited"))
 		return fam == 6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited";
-	BUG("reject type %s", w);
+	if (fam == 4 && !strcmp(w, "proto-unreachable"))
+		return "icmp-proto-unreachable";
+	if (fam == 4 && !strcmp(w, "net-prohibited"))
+		return "icmp-net-prohibited";
+	if (fam == 4 && !strcmp(w, "host-prohibited"))
+		return "icmp-host-prohibited";
+	if (fam == 6 && !strcmp(w, "policy-fail"))
+		return "icmp6-policy-fail";
+	if (fam == 6 && !strcmp(w, "reject-route"))
+		return "icmp6-reject-route";
+	return NULL;
 }
 
 static void put_flags(FILE *f, uint32_t bits)
@@ -286,8 +336,8 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 			break;
 		}
 		case M_PROTO:
-			proto = m->proto;
-			fprintf(f, " -p %s", ipt_proto(m->proto, fam));
+			proto = m->neg ? -1 : m->proto;
+			fprintf(f, " %s-p %s", m->neg ? "! " : "", ipt_proto(m->proto, fam));
 			break;
 		case M_SPORT:
 		case M_DPORT:
@@ -295,9 +345,11 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 			break;
 		case M_ICMP_TYPE:
 			if (proto == 58)
-				fprintf(f, " -m icmp6 --icmpv6-type %d", m->icmp_type);
+				fprintf(f, " -m icmp6 %s--icmpv6-type %d", m->neg ? "! " : "",
+					m->icmp_type);
 			else
-				fprintf(f, " -m icmp --icmp-type %d", m->icmp_type);
+				fprintf(f, " -m icmp %s--icmp-type %d", m->neg ? "! " : "",
+					m->icmp_type);
 			break;
 		case M_CTSTATE: {
 			fprintf(f, " -m conntrack %s--ctstate ", m->neg ? "! " : "");
@@ -341,7 +393,7 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 			break;
 		}
 		case M_FRAGMENT:
-			fputs(" -f", f);
+			fputs(m->neg ? " ! -f" : " -f", f);
 			break;
 		case M_LIMIT:
 			fputs(" -m hashlimit --hashlimit-upto ", f);
@@ -352,7 +404,8 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 			fprintf(f, " --hashlimit-name fwc-rate-%u", m->n1);
 			break;
 		case M_CONNLIMIT:
-			fprintf(f, " -m connlimit --connlimit-upto %u --connlimit-mask %d", m->n1,
+			fprintf(f, " -m connlimit --connlimit-%s %u --connlimit-mask %d",
+				m->neg ? "above" : "upto", m->n1,
 				m->per == PER_NONE ? 0 : fam == 6 ? 128 : 32);
 			fputs(m->per == PER_DEST ? " --connlimit-daddr" : " --connlimit-saddr", f);
 			break;
@@ -377,6 +430,15 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 	f = rb.f;
 	const struct ir_action *a = &r->act;
 	char buf[80];
+	if (r->comment) {
+		fputs(" -m comment --comment \"", f);
+		for (const char *p = r->comment; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fputc('\\', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	}
 	if (r->origin)
 		fprintf(f, " -m comment --comment \"fwc: %s", r->origin);
 	else {
@@ -390,15 +452,32 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 	case ACT_ACCEPT: fputs(" -j ACCEPT", f); break;
 	case ACT_DROP: fputs(" -j DROP", f); break;
 	case ACT_RETURN: fputs(" -j RETURN", f); break;
-	case ACT_REJECT:
-		fprintf(f, " -j REJECT --reject-with %s", reject_type(a->reject_with, fam));
+	case ACT_REJECT: {
+		const char *rt = reject_type(a->reject_with, fam);
+		if (!rt) {
+			diag_error(&r->loc, "reject with %s has no IPv%d form", a->reject_with, fam);
+			rc = -1;
+			break;
+		}
+		fprintf(f, " -j REJECT --reject-with %s", rt);
 		break;
+	}
 	case ACT_LOG:
 		fputs(" -j LOG", f);
 		if (a->log_prefix)
 			fprintf(f, " --log-prefix \"%s\"", a->log_prefix);
 		if (a->log_level >= 0)
 			fprintf(f, " --log-level %d", a->log_level);
+		if (a->log_flags & LOGF_TCP_SEQ)
+			fputs(" --log-tcp-sequence", f);
+		if (a->log_flags & LOGF_TCP_OPT)
+			fputs(" --log-tcp-options", f);
+		if (a->log_flags & LOGF_IP_OPT)
+			fputs(" --log-ip-options", f);
+		if (a->log_flags & LOGF_UID)
+			fputs(" --log-uid", f);
+		if (a->log_flags & LOGF_MAC)
+			fputs(" --log-macdecode", f);
 		break;
 	case ACT_MARK:
 		fprintf(f, " -j MARK --set-xmark 0x%x/0x%x", a->mark, a->mask);
@@ -411,8 +490,8 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 		else
 			fprintf(f, " -j CONNMARK --set-xmark 0x%x/0x%x", a->mark, a->mask);
 		break;
-	case ACT_JUMP: fprintf(f, " -j %s", a->target->name); break;
-	case ACT_GOTO: fprintf(f, " -g %s", a->target->name); break;
+	case ACT_JUMP: fprintf(f, " -j %s", chain_name(a->target)); break;
+	case ACT_GOTO: fprintf(f, " -g %s", chain_name(a->target)); break;
 	case ACT_MASQUERADE: fputs(" -j MASQUERADE", f); break;
 	case ACT_SNAT:
 	case ACT_DNAT:
@@ -430,12 +509,19 @@ static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *cha
 		}
 		break;
 	case ACT_REDIRECT:
-		fprintf(f, " -j REDIRECT --to-ports %d", a->port_lo);
+		fputs(" -j REDIRECT", f);
+		if (a->port_lo < 0)
+			break;
+		fprintf(f, " --to-ports %d", a->port_lo);
 		if (a->port_hi != a->port_lo)
 			fprintf(f, "-%d", a->port_hi);
 		break;
 	case ACT_CLAMP_MSS: fputs(" -j TCPMSS --clamp-mss-to-pmtu", f); break;
 	case ACT_NOTRACK: fputs(" -j CT --notrack", f); break;
+	case ACT_OTHER:
+		if (a->text)
+			fprintf(f, " -j %s", a->text);
+		break;
 	}
 	rb_close(&rb);
 	if (rc == 0)
@@ -451,10 +537,10 @@ static int check_names(const struct ir *ir)
 	int rc = 0;
 	for (size_t i = 0; i < ir->nchains; i++) {
 		const struct ir_chain *c = ir->chains[i];
-		if (c->hook == HOOK_NONE && strlen(c->name) > 28) {
+		if (c->hook == HOOK_NONE && strlen(chain_name(c)) > 28) {
 			diag_error(c->loc.file ? &c->loc : NULL,
 				   "chain name '%s' is longer than the 28 characters iptables allows",
-				   c->name);
+				   chain_name(c));
 			rc = -1;
 		}
 	}
@@ -514,7 +600,7 @@ int ipt_emit(FILE *out, const struct ir *ir, int fam)
 		for (size_t i = 0; i < ir->nchains; i++) {
 			const struct ir_chain *c = ir->chains[i];
 			if (c->table == (enum fwc_table)t && c->hook == HOOK_NONE)
-				fprintf(out, ":%s - [0:0]\n", c->name);
+				fprintf(out, ":%s - [0:0]\n", chain_name(c));
 		}
 		for (size_t i = 0; i < ir->nchains; i++) {
 			const struct ir_chain *c = ir->chains[i];

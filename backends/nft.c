@@ -48,16 +48,28 @@ static void put_iset(FILE *out, const struct iset *s, int fam)
 		fputs(" }", out);
 }
 
+/* iptables' "eth+" is nft's "eth*" */
+static void put_ifname(FILE *out, const char *n)
+{
+	size_t len = strlen(n);
+	if (len && n[len - 1] == '+')
+		fprintf(out, "\"%.*s*\"", (int)(len - 1), n);
+	else
+		fprintf(out, "\"%s\"", n);
+}
+
 static void put_names(FILE *out, const char *kw, const struct ir_match *m)
 {
 	fprintf(out, "%s %s", kw, m->neg ? "!= " : "");
 	if (m->nnames == 1) {
-		fprintf(out, "\"%s\"", m->names[0]);
+		put_ifname(out, m->names[0]);
 		return;
 	}
 	fputs("{ ", out);
-	for (size_t i = 0; i < m->nnames; i++)
-		fprintf(out, "%s\"%s\"", i ? ", " : "", m->names[i]);
+	for (size_t i = 0; i < m->nnames; i++) {
+		fputs(i ? ", " : "", out);
+		put_ifname(out, m->names[i]);
+	}
 	fputs(" }", out);
 }
 
@@ -167,16 +179,19 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			for (size_t j = i + 1; j < r->nm; j++)
 				if (r->m[j].kind == M_TCPFLAGS)
 					has_flags = true;
-			if (has_ports || has_icmp || has_flags)
+			if ((has_ports || has_icmp || has_flags) && !m->neg)
 				continue;
 			SEP();
 			const char *pn = proto_name(m->proto);
+			const char *ne = m->neg ? "!= " : "";
+			if (m->neg)
+				proto = -1;
 			if (pn && strcmp(pn, "icmpv6"))
-				fprintf(out, "meta l4proto %s", pn);
+				fprintf(out, "meta l4proto %s%s", ne, pn);
 			else if (m->proto == 58)
-				fputs("meta l4proto ipv6-icmp", out);
+				fprintf(out, "meta l4proto %sipv6-icmp", ne);
 			else
-				fprintf(out, "meta l4proto %d", m->proto);
+				fprintf(out, "meta l4proto %s%d", ne, m->proto);
 			continue;
 		}
 		case M_SPORT:
@@ -191,10 +206,11 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			SEP();
 			int f = proto == 58 ? 6 : 4;
 			const char *n = icmp_type_name(f, m->icmp_type);
+			const char *ne = m->neg ? "!= " : "";
 			if (n)
-				fprintf(out, "%s type %s", f == 6 ? "icmpv6" : "icmp", n);
+				fprintf(out, "%s type %s%s", f == 6 ? "icmpv6" : "icmp", ne, n);
 			else
-				fprintf(out, "%s type %d", f == 6 ? "icmpv6" : "icmp", m->icmp_type);
+				fprintf(out, "%s type %s%d", f == 6 ? "icmpv6" : "icmp", ne, m->icmp_type);
 			continue;
 		}
 		case M_CTSTATE:
@@ -229,7 +245,7 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			continue;
 		case M_FRAGMENT:
 			SEP();
-			fputs("ip frag-off & 0x1fff != 0", out);
+			fputs(m->neg ? "ip frag-off & 0x1fff == 0" : "ip frag-off & 0x1fff != 0", out);
 			continue;
 		case M_LIMIT:
 			SEP();
@@ -244,11 +260,12 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		case M_CONNLIMIT:
 			SEP();
 			if (m->per == PER_NONE) {
-				fprintf(out, "ct count %u", m->n1);
+				fprintf(out, "ct count %s%u", m->neg ? "over " : "", m->n1);
 			} else {
 				limit_name(buf, sizeof(buf), m, fam, r->id);
-				fprintf(out, "add @%s { %s %s ct count %u }", buf, fam_kw(fam),
-					m->per == PER_SOURCE ? "saddr" : "daddr", m->n1);
+				fprintf(out, "add @%s { %s %s ct count %s%u }", buf, fam_kw(fam),
+					m->per == PER_SOURCE ? "saddr" : "daddr",
+					m->neg ? "over " : "", m->n1);
 			}
 			continue;
 		case M_NTH:
@@ -260,8 +277,13 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 				   "'rate N/unit per source' or compile with -t iptables");
 			return -1;
 		case M_UNKNOWN:
-			diag_error(&r->loc, "a match fwc does not understand (\"%s\") "
-				   "cannot be translated to nft", m->str);
+			if (m->nft) {
+				SEP();
+				fputs(m->nft, out);
+				continue;
+			}
+			diag_error(&r->loc, "'%s' has no nft translation in fwc; compile "
+				   "with -t iptables", m->str);
 			return -1;
 		}
 	}
@@ -288,7 +310,7 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		else if (fam == 4)
 			fprintf(out, "reject with icmp type %s",
 				!strcmp(a->reject_with, "no-route") ? "net-unreachable" :
-				!strcmp(a->reject_with, "admin-prohibited") ? "admin-prohibited" :
+				!strcmp(a->reject_with, "proto-unreachable") ? "prot-unreachable" :
 				a->reject_with);
 		else
 			fprintf(out, "reject with icmpv6 type %s",
@@ -301,6 +323,17 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			fprintf(out, " prefix \"%s\"", a->log_prefix);
 		if (a->log_level >= 0)
 			fprintf(out, " level %s", log_level_name(a->log_level));
+		if (a->log_flags) {
+			static const char *const fl[] = { "tcp sequence", "tcp options",
+							  "ip options", "skuid", "ether" };
+			bool first_f = true;
+			fputs(" flags ", out);
+			for (int k = 0; k < 5; k++)
+				if (a->log_flags & (1u << k)) {
+					fprintf(out, "%s%s", first_f ? "" : ",", fl[k]);
+					first_f = false;
+				}
+		}
 		break;
 	case ACT_MARK:
 		if (a->mask == 0xffffffffu)
@@ -341,6 +374,10 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 		}
 		break;
 	case ACT_REDIRECT:
+		if (a->port_lo < 0) {
+			fputs("redirect", out);
+			break;
+		}
 		fprintf(out, "redirect to :%d", a->port_lo);
 		if (a->port_hi != a->port_lo)
 			fprintf(out, "-%d", a->port_hi);
@@ -351,12 +388,37 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 	case ACT_NOTRACK:
 		fputs("notrack", out);
 		break;
+	case ACT_OTHER:
+		if (!a->text) {
+			if (!backend_rule_ids)
+				fputs("counter", out);
+			break;
+		}
+		if (!a->nft) {
+			diag_error(&r->loc, "target '%s' has no nft translation in fwc; "
+				   "compile with -t iptables", a->text);
+			return -1;
+		}
+		fputs(a->nft, out);
+		if (a->ov == OV_ACCEPT && strncmp(a->nft, "queue", 5))
+			fputs(" accept", out);
+		else if (a->ov == OV_DROP)
+			fputs(" drop", out);
+		break;
 	}
 	if (r->origin)
 		fprintf(out, " comment \"fwc: %s", r->origin);
 	else {
 		loc_short(&r->loc, buf, sizeof(buf));
 		fprintf(out, " comment \"%s", buf);
+	}
+	if (r->comment) {
+		/* nft keeps 128 bytes of comment */
+		fputs(": ", out);
+		size_t room = 100 > strlen(buf) ? 100 - strlen(buf) : 0;
+		for (const char *p = r->comment; *p && room; p++, room--)
+			if (*p != '"' && *p != '\\')
+				fputc(*p, out);
 	}
 	if (backend_rule_ids)
 		fprintf(out, " #%zu", r->id);
@@ -382,6 +444,8 @@ static const char *base_prio(const struct ir_chain *c)
 		return "raw";
 	case TBL_MANGLE:
 		return "mangle";
+	case TBL_SECURITY:
+		return "security";
 	case TBL_NAT:
 		/* nft 1.0.6 knows dstnat/srcnat only for pre/postrouting */
 		return c->hook == HOOK_PREROUTING ? "dstnat" :

@@ -11,7 +11,9 @@
 #include "source.h"
 
 /* Tables and hooks are shared with the IR. */
-enum fwc_table { TBL_RAW, TBL_MANGLE, TBL_NAT, TBL_FILTER, TBL_MAX };
+/* kernel order at a hook: raw, mangle, nat (prerouting/output), filter,
+ * security; the importer alone produces TBL_SECURITY */
+enum fwc_table { TBL_RAW, TBL_MANGLE, TBL_NAT, TBL_FILTER, TBL_SECURITY, TBL_MAX };
 enum fwc_hook {
 	HOOK_PREROUTING, HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT,
 	HOOK_POSTROUTING, HOOK_MAX,
@@ -88,6 +90,7 @@ enum act_kind {
 	ACT_ACCEPT, ACT_DROP, ACT_REJECT, ACT_LOG, ACT_MARK, ACT_CONNMARK,
 	ACT_JUMP, ACT_GOTO, ACT_RETURN, ACT_MASQUERADE, ACT_SNAT, ACT_DNAT,
 	ACT_REDIRECT, ACT_CLAMP_MSS, ACT_NOTRACK,
+	ACT_OTHER,                   /* imported target fwc does not model */
 };
 
 enum connmark_op { CM_SET, CM_SAVE, CM_RESTORE };

@@ -1169,6 +1169,8 @@ static bool act_allowed_in(enum act_kind a, enum fwc_table t, enum fwc_hook h,
 		return t == TBL_MANGLE || t == TBL_FILTER;
 	case ACT_NOTRACK:
 		return t == TBL_RAW;
+	case ACT_OTHER:
+		return false;   /* imported dumps only */
 	}
 	return false;
 }

@@ -158,6 +158,8 @@ bool ir_rule_terminal(const struct ir_rule *r)
 	case ACT_CLAMP_MSS:
 	case ACT_NOTRACK:
 		return false;
+	case ACT_OTHER:
+		return r->act.ov != OV_CONTINUE;
 	default:
 		return true;
 	}
@@ -165,7 +167,8 @@ bool ir_rule_terminal(const struct ir_rule *r)
 
 const char *table_name(enum fwc_table t)
 {
-	static const char *const n[] = { "raw", "mangle", "nat", "filter" };
+	static const char *const n[] = { "raw", "mangle", "nat", "filter",
+					 "security" };
 	return t < TBL_MAX ? n[t] : "?";
 }
 
@@ -181,7 +184,7 @@ const char *act_name(enum act_kind a)
 	static const char *const n[] = {
 		"accept", "drop", "reject", "log", "mark", "connmark", "jump",
 		"goto", "return", "masquerade", "snat", "dnat", "redirect",
-		"clamp-mss", "notrack",
+		"clamp-mss", "notrack", "other",
 	};
 	return n[a];
 }
@@ -320,7 +323,7 @@ void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 			neg, m->named->name, m->named->family);
 		break;
 	case M_PROTO:
-		fprintf(out, "proto %d", m->proto);
+		fprintf(out, "proto %s%d", neg, m->proto);
 		break;
 	case M_SPORT:
 	case M_DPORT:
@@ -328,7 +331,7 @@ void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 		dump_iset(out, &m->set, 0);
 		break;
 	case M_ICMP_TYPE:
-		fprintf(out, "icmp-type %d", m->icmp_type);
+		fprintf(out, "icmp-type %s%d", neg, m->icmp_type);
 		break;
 	case M_CTSTATE:
 		fprintf(out, "ct-state %s", neg);
@@ -349,7 +352,7 @@ void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 		dump_bits(out, m->mask, tcp_flag_name);
 		break;
 	case M_FRAGMENT:
-		fprintf(out, "fragment");
+		fprintf(out, "%sfragment", neg);
 		break;
 	case M_LIMIT:
 		fprintf(out, "rate %u/%s burst %u%s", m->rate,
@@ -358,7 +361,7 @@ void ir_match_dump(FILE *out, const struct ir_match *m, int family)
 			m->per == PER_DEST ? " per destination" : "");
 		break;
 	case M_CONNLIMIT:
-		fprintf(out, "connlimit %u%s", m->n1,
+		fprintf(out, "connlimit %s%u%s", neg, m->n1,
 			m->per == PER_SOURCE ? " per source" :
 			m->per == PER_DEST ? " per destination" : "");
 		break;
@@ -397,6 +400,13 @@ void ir_action_dump(FILE *out, const struct ir_rule *r)
 			fprintf(out, " prefix \"%s\"", a->log_prefix);
 		if (a->log_level >= 0)
 			fprintf(out, " level %s", log_level_name(a->log_level));
+		if (a->log_flags)
+			fprintf(out, " flags 0x%x", a->log_flags);
+		break;
+	case ACT_OTHER:
+		fprintf(out, " \"%s\" (%s)", a->text,
+			a->ov == OV_ACCEPT ? "then accept" : a->ov == OV_DROP ? "then drop"
+									 : "continue");
 		break;
 	case ACT_MARK:
 		fprintf(out, " 0x%x/0x%x", a->mark, a->mask);
@@ -429,7 +439,19 @@ void ir_action_dump(FILE *out, const struct ir_rule *r)
 	}
 }
 
+static void dump_ir(FILE *out, const struct ir *ir, bool locs);
+
 void ir_dump(FILE *out, const struct ir *ir)
+{
+	dump_ir(out, ir, true);
+}
+
+void ir_dump_semantic(FILE *out, const struct ir *ir)
+{
+	dump_ir(out, ir, false);
+}
+
+static void dump_ir(FILE *out, const struct ir *ir, bool locs)
 {
 	char buf[64];
 	for (size_t i = 0; i < ir->nsets; i++) {
@@ -477,7 +499,10 @@ void ir_dump(FILE *out, const struct ir *ir)
 				snprintf(buf, sizeof(buf), "%s", r->origin);
 			else
 				loc_short(&r->loc, buf, sizeof(buf));
-			fprintf(out, "    [%zu] %s:", r->id, buf);
+			if (locs)
+				fprintf(out, "    [%zu] %s:", r->id, buf);
+			else
+				fputs("    ", out);
 			if (r->family)
 				fprintf(out, " ip%s", r->family == 6 ? "6" : "");
 			for (size_t k = 0; k < r->nm; k++) {
@@ -486,6 +511,8 @@ void ir_dump(FILE *out, const struct ir *ir)
 			}
 			fputs(" -> ", out);
 			ir_action_dump(out, r);
+			if (r->comment)
+				fprintf(out, " comment \"%s\"", r->comment);
 			fputc('\n', out);
 		}
 	}

@@ -37,7 +37,10 @@ enum ir_mkind {
 	M_CONNLIMIT,           /* count per */
 	M_RECENT,              /* str (list name), recent mode, n1 hits, n2 s */
 	M_NTH,                 /* n1 every, n2 packet */
-	M_UNKNOWN,             /* importer: str is the original text */
+	M_UNKNOWN,             /* importer: str is the iptables text as
+				  written ("-m mac --mac-source ..."),
+				  module what it is ("mac"), nft its nft
+				  translation or NULL */
 };
 
 enum ct_state_bit {
@@ -78,9 +81,19 @@ struct ir_match {
 	enum per_kind per;
 	enum recent_mode recent;
 	uint32_t n1, n2;
+	const char *module;    /* M_UNKNOWN */
+	const char *nft;       /* M_UNKNOWN */
 };
 
 struct ir_chain;
+
+/* ACT_OTHER: a target fwc does not model; what it does to the verdict. */
+enum other_verdict { OV_CONTINUE, OV_ACCEPT, OV_DROP };
+
+enum log_flag_bit {
+	LOGF_TCP_SEQ = 1, LOGF_TCP_OPT = 2, LOGF_IP_OPT = 4, LOGF_UID = 8,
+	LOGF_MAC = 16,
+};
 
 struct ir_action {
 	enum act_kind kind;
@@ -94,11 +107,16 @@ struct ir_action {
 	bool has_addr;                 /* snat/dnat target */
 	u128 addr;
 	int port_lo, port_hi;          /* -1: none (dnat/redirect port) */
+	unsigned log_flags;            /* LOGF_* */
+	const char *text;              /* ACT_OTHER: iptables target text */
+	const char *nft;               /* ACT_OTHER: nft statement or NULL */
+	enum other_verdict ov;         /* ACT_OTHER */
 };
 
 struct ir_rule {
 	struct loc loc;                /* the DSL rule or dump line */
 	const char *origin;            /* non-NULL: generated ("implicit: ...") */
+	const char *comment;           /* the user's comment (imported) */
 	int family;                    /* 0, 4, 6 */
 	struct ir_match *m;
 	size_t nm, capm;
@@ -107,7 +125,9 @@ struct ir_rule {
 };
 
 struct ir_chain {
-	const char *name;              /* nft/iptables name, lower case */
+	const char *name;              /* nft/iptables name, unique in the IR */
+	const char *ipt_name;          /* imported: the dump's name, when
+					  name had to differ (NULL: name) */
 	enum fwc_table table;
 	enum fwc_hook hook;            /* HOOK_NONE for user/zone chains */
 	enum act_kind policy;          /* base chains: ACCEPT or DROP */
@@ -141,6 +161,8 @@ struct ir {
 	struct ir_def *defs;
 	size_t ndefs, capdefs;
 	const char *source;            /* top file, for headers */
+	int family;                    /* 0: both; 4 or 6: an imported dump,
+					  which governs that family only */
 	char bogons_date4[32], bogons_date6[32];   /* registry dates, if used */
 };
 
@@ -178,6 +200,9 @@ int icmp_type_by_name(int family, const char *name);
 const char *icmp_type_name(int family, int type);
 
 void ir_dump(FILE *out, const struct ir *ir);
+/* The same without locations and rule ids: what two IRs of the same
+ * rules have in common (the importer's round trip compares these). */
+void ir_dump_semantic(FILE *out, const struct ir *ir);
 /* One match / one action in the dump's words (also used by trace). */
 void ir_match_dump(FILE *out, const struct ir_match *m, int family);
 void ir_action_dump(FILE *out, const struct ir_rule *r);

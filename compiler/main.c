@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
+#include "import.h"
 #include "lint.h"
 #include "trace.h"
 
@@ -108,12 +109,15 @@ static const char *find_datadir(const char *opt)
 
 /* The options every command that reads a policy takes. */
 #define POLICY_LONGOPTS                                                   \
+	{ "from", required_argument, NULL, 'X' },                         \
 	{ "services", required_argument, NULL, 'S' },                     \
 	{ "firewalld-dir", required_argument, NULL, 'F' },                \
 	{ "datadir", required_argument, NULL, 'd' }
 
 struct policy_opts {
 	struct fwc_opts o;
+	int from;                       /* 0 policy, -1 iptables-save (family
+					   from the dump), 6 ip6tables-save */
 	const char *fwdirs[17];
 	size_t nfw;
 	const char *datadir;
@@ -135,8 +139,52 @@ static int policy_opt(struct policy_opts *po, int c, const char *arg)
 	case 'd':
 		po->datadir = arg;
 		return 0;
+	case 'X':
+		if (!strcmp(arg, "policy") || !strcmp(arg, "fwc"))
+			po->from = 0;
+		else if (!strcmp(arg, "iptables-save"))
+			po->from = -1;
+		else if (!strcmp(arg, "ip6tables-save"))
+			po->from = 6;
+		else {
+			fprintf(stderr, "fwc: unknown input format '%s' (policy, iptables-save, "
+				"ip6tables-save)\n", arg);
+			return -1;
+		}
+		return 0;
 	}
 	BUG("policy option %c", c);
+}
+
+/* The IR from a policy file or, with --from, a dump ("-": stdin). */
+static struct ir *load_ir(const struct policy_opts *po, const char *path,
+			  enum fwc_dump dump, FILE *out)
+{
+	if (!po->from)
+		return frontend_compile(path, &po->o, dump, out);
+	if (dump == DUMP_TOKENS || dump == DUMP_AST) {
+		fputs("fwc: --dump=tokens and --dump=ast are for policy files; a dump "
+		      "has --dump=ir\n", stderr);
+		return NULL;
+	}
+	return import_dump(path, po->from < 0 ? 0 : po->from, dump, out);
+}
+
+/* Readable input: a file, or "-" for a dump on stdin. */
+static bool input_ok(const struct policy_opts *po, const char *path)
+{
+	if (!strcmp(path, "-")) {
+		if (po->from)
+			return true;
+		fputs("fwc: a policy is read from a file; standard input ('-') is for "
+		      "--from iptables-save\n", stderr);
+		return false;
+	}
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* Finish the options once parsed: firewalld directories, data directory. */
@@ -289,6 +337,7 @@ static int cmd_compile(int argc, char **argv)
 		case 'S':
 		case 'F':
 		case 'd':
+		case 'X':
 			if (policy_opt(&po, c, optarg) < 0)
 				return FWC_EXIT_USAGE;
 			break;
@@ -316,15 +365,13 @@ static int cmd_compile(int argc, char **argv)
 		return FWC_EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+	if (!input_ok(&po, path))
 		return FWC_EXIT_USAGE;
-	}
-	const struct fwc_opts *o = policy_opts_done(&po);
+	policy_opts_done(&po);
 	bool color = colormode < 0 ? isatty(2) && getenv("NO_COLOR") == NULL : colormode;
 
 	FILE *dumpout = stdout;
-	struct ir *ir = frontend_compile(path, o, dump, dumpout);
+	struct ir *ir = load_ir(&po, path, dump, dumpout);
 	if (dump != DUMP_NONE || !ir) {
 		ir_free(ir);
 		return finish(color);
@@ -455,6 +502,7 @@ static int cmd_trace(int argc, char **argv)
 		case 'S':
 		case 'F':
 		case 'd':
+		case 'X':
 			if (policy_opt(&po, c, optarg) < 0)
 				return FWC_EXIT_USAGE;
 			break;
@@ -476,13 +524,11 @@ static int cmd_trace(int argc, char **argv)
 		return FWC_EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+	if (!input_ok(&po, path))
 		return FWC_EXIT_USAGE;
-	}
-	const struct fwc_opts *o = policy_opts_done(&po);
+	policy_opts_done(&po);
 	bool color = isatty(2) && getenv("NO_COLOR") == NULL;
-	struct ir *ir = frontend_compile(path, o, DUMP_NONE, NULL);
+	struct ir *ir = load_ir(&po, path, DUMP_NONE, NULL);
 	if (!ir)
 		return finish(color);
 	int bad = 0;
@@ -659,6 +705,7 @@ static int cmd_lint(int argc, char **argv)
 		case 'S':
 		case 'F':
 		case 'd':
+		case 'X':
 			if (policy_opt(&po, c, optarg) < 0)
 				return FWC_EXIT_USAGE;
 			break;
@@ -680,16 +727,14 @@ static int cmd_lint(int argc, char **argv)
 		return FWC_EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "fwc: cannot read '%s': %s\n", path, strerror(errno));
+	if (!input_ok(&po, path))
 		return FWC_EXIT_USAGE;
-	}
 	if (!lo.has_ssh_client)
 		ssh_from_env(&lo);
-	const struct fwc_opts *o = policy_opts_done(&po);
+	policy_opts_done(&po);
 	bool tty = outpath ? false : isatty(1);
 	bool color = colormode < 0 ? tty && getenv("NO_COLOR") == NULL : colormode;
-	struct ir *ir = frontend_compile(path, o, DUMP_NONE, NULL);
+	struct ir *ir = load_ir(&po, path, DUMP_NONE, NULL);
 	if (!ir)
 		return finish(color);
 	/* front-end warnings go to stderr, the report to stdout or -o */

@@ -30,19 +30,22 @@ const char *path_name(enum path p)
 static const struct hookstep path_input[] = {
 	{ HOOK_PREROUTING, TBL_RAW }, { HOOK_PREROUTING, TBL_MANGLE },
 	{ HOOK_PREROUTING, TBL_NAT }, { HOOK_INPUT, TBL_MANGLE },
-	{ HOOK_INPUT, TBL_FILTER }, { HOOK_INPUT, TBL_NAT },
+	{ HOOK_INPUT, TBL_FILTER }, { HOOK_INPUT, TBL_SECURITY },
+	{ HOOK_INPUT, TBL_NAT },
 	{ HOOK_MAX, TBL_MAX },
 };
 static const struct hookstep path_forward[] = {
 	{ HOOK_PREROUTING, TBL_RAW }, { HOOK_PREROUTING, TBL_MANGLE },
 	{ HOOK_PREROUTING, TBL_NAT }, { HOOK_FORWARD, TBL_MANGLE },
-	{ HOOK_FORWARD, TBL_FILTER }, { HOOK_POSTROUTING, TBL_MANGLE },
+	{ HOOK_FORWARD, TBL_FILTER }, { HOOK_FORWARD, TBL_SECURITY },
+	{ HOOK_POSTROUTING, TBL_MANGLE },
 	{ HOOK_POSTROUTING, TBL_NAT },
 	{ HOOK_MAX, TBL_MAX },
 };
 static const struct hookstep path_output[] = {
 	{ HOOK_OUTPUT, TBL_RAW }, { HOOK_OUTPUT, TBL_MANGLE },
 	{ HOOK_OUTPUT, TBL_NAT }, { HOOK_OUTPUT, TBL_FILTER },
+	{ HOOK_OUTPUT, TBL_SECURITY },
 	{ HOOK_POSTROUTING, TBL_MANGLE }, { HOOK_POSTROUTING, TBL_NAT },
 	{ HOOK_MAX, TBL_MAX },
 };
@@ -62,10 +65,19 @@ const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
 	return NULL;
 }
 
+/* iptables' "eth+" matches every name that starts with "eth" */
+bool ifname_match(const char *pat, const char *name)
+{
+	size_t n = strlen(pat);
+	if (n && pat[n - 1] == '+')
+		return !strncmp(pat, name, n - 1);
+	return !strcmp(pat, name);
+}
+
 static bool name_in(const struct ir_match *m, const char *name)
 {
 	for (size_t i = 0; i < m->nnames; i++)
-		if (!strcmp(m->names[i], name))
+		if (ifname_match(m->names[i], name))
 			return true;
 	return false;
 }
@@ -124,7 +136,7 @@ static bool rule_matches(const struct ir_rule *r, const struct packet *p,
 			ok = ok != m->neg;
 			break;
 		case M_PROTO:
-			ok = p->proto == m->proto;
+			ok = (p->proto == m->proto) != m->neg;
 			break;
 		case M_SPORT:
 		case M_DPORT:
@@ -132,7 +144,7 @@ static bool rule_matches(const struct ir_rule *r, const struct packet *p,
 			ok = iset_contains(&m->set, v);
 			break;
 		case M_ICMP_TYPE:
-			ok = p->icmp_type == m->icmp_type;
+			ok = (p->icmp_type == m->icmp_type) != m->neg;
 			break;
 		case M_CTSTATE:
 			ok = ((p->state & m->state) != 0) != m->neg;
@@ -150,7 +162,7 @@ static bool rule_matches(const struct ir_rule *r, const struct packet *p,
 			ok = p->proto == 6 && (p->tcpflags & m->mask) == m->value;
 			break;
 		case M_FRAGMENT:
-			ok = p->fragment;
+			ok = p->fragment != m->neg;
 			break;
 		case M_LIMIT:
 		case M_CONNLIMIT:
@@ -250,7 +262,8 @@ static void nat_apply(const struct ir_rule *r, struct packet *p,
 			 "source rewritten to the address of %s", p->oif[0] ? p->oif : "the output interface");
 		break;
 	case ACT_REDIRECT: {
-		p->dport = a->port_lo;
+		if (a->port_lo >= 0)
+			p->dport = a->port_lo;   /* else the port stays */
 		const struct trace_ifaddr *ia = p->iif[0] ? find_ifaddr(o, p->iif, p->family) : NULL;
 		if (ia) {
 			p->daddr = ia->addr;
@@ -365,6 +378,23 @@ static enum outcome run_chain(const struct ir_chain *base, enum fwc_table t,
 			continue;
 		case ACT_CLAMP_MSS:
 			snprintf(s->note, sizeof(s->note), "tcp mss clamped to the path mtu");
+			continue;
+		case ACT_OTHER:
+			if (!a->text) {
+				snprintf(s->note, sizeof(s->note), "no target: counted only");
+				continue;
+			}
+			snprintf(s->note, sizeof(s->note), "%.80s: %s", a->text,
+				 a->ov == OV_ACCEPT ? "not modelled, assumed to accept" :
+				 a->ov == OV_DROP ? "not modelled, assumed to drop" :
+				 "not modelled, the packet goes on");
+			if (a->ov == OV_ACCEPT)
+				return OUT_ACCEPT;
+			if (a->ov == OV_DROP) {
+				res->verdict_rule = r;
+				res->verdict_chain = c;
+				return OUT_DROP;
+			}
 			continue;
 		case ACT_NOTRACK:
 			p->state = CT_UNTRACKED;

@@ -68,6 +68,8 @@ struct hookstep {
 	enum fwc_table table;
 };
 const struct hookstep *path_steps(enum path p);
+/* An interface name against a rule's name ("eth+": any name starting "eth"). */
+bool ifname_match(const char *pat, const char *name);
 /* The base chain of a table at a hook, or NULL. */
 const struct ir_chain *base_chain(const struct ir *ir, enum fwc_table t,
 				  enum fwc_hook h);
