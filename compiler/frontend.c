@@ -2845,5 +2845,7 @@ struct ir *frontend_compile(const char *path, const struct fwc_opts *o,
 	}
 	if (dump == DUMP_IR)
 		ir_dump(out, fe.ir);
+	else if (dump == DUMP_IR_SEMANTIC)
+		ir_dump_semantic(out, fe.ir);
 	return fe.ir;
 }

@@ -19,7 +19,7 @@ struct fwc_opts {
 	const char *datadir;                /* IANA registries */
 };
 
-enum fwc_dump { DUMP_NONE, DUMP_TOKENS, DUMP_AST, DUMP_IR };
+enum fwc_dump { DUMP_NONE, DUMP_TOKENS, DUMP_AST, DUMP_IR, DUMP_IR_SEMANTIC };
 
 /* NULL when there were errors (diagnostics queued) or for DUMP_TOKENS and
  * DUMP_AST, which print to out and stop. */

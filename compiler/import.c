@@ -639,6 +639,45 @@ static const char *unknown_nft(struct imp *im, const char *mod, const char *text
 	return s;
 }
 
+/* fwc's own rule comment ("policy.fw:12", "policy.fw:12 #7", "fwc: ...",
+ * "implicit"), which its iptables output carries: not the user's. */
+static bool fwc_comment(const char *s)
+{
+	if (!strncmp(s, "fwc: ", 5))
+		return true;
+	const char *hash = strstr(s, " #");
+	size_t n = hash ? (size_t)(hash - s) : strlen(s);
+	if (hash && (!hash[2] || strspn(hash + 2, "0123456789") != strlen(hash + 2)))
+		return false;
+	if (n == 8 && !strncmp(s, "implicit", 8))
+		return true;
+	const char *colon = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ')
+			return false;
+		if (s[i] == ':')
+			colon = s + i;
+	}
+	if (!colon || colon == s || (size_t)(colon - s) + 1 >= n)
+		return false;
+	for (const char *p = colon + 1; p < s + n; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static bool proto_option(const char *o)
+{
+	static const char *const p[] = {
+		"sport", "dport", "source-port", "destination-port", "tcp-flags", "syn",
+		"tcp-option", "icmp-type", "icmpv6-type",
+	};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (!strcmp(o, p[i]))
+			return true;
+	return false;
+}
+
 /* Modules whose options fwc models (some of them); the others are kept
  * whole as text. */
 static bool known_module(const char *m)
@@ -703,6 +742,11 @@ static void read_module(struct rs *rs, const struct tok *mtok)
 		}
 		rs->i++;
 		const char *o = t->s + 2;
+		if (whole && proto_option(o) && !rs->proto_neg &&
+		    (rs->proto == 6 || rs->proto == 17 || rs->proto == 1 || rs->proto == 58)) {
+			rs->i -= 1 + neg;
+			break;
+		}
 		if (whole) {
 			text_option(rs, &unk, t, neg);
 			continue;
@@ -911,7 +955,8 @@ static void read_module(struct rs *rs, const struct tok *mtok)
 		} else if (!strcmp(mod, "comment") && !strcmp(o, "comment")) {
 			if (!(a = rs_arg(rs, t)))
 				break;
-			rs->comment = a->s;
+			if (!fwc_comment(a->s))
+				rs->comment = a->s;
 		} else if ((!strcmp(mod, "mark") || !strcmp(mod, "connmark")) && !strcmp(o, "mark")) {
 			neg |= rs_neg_after(rs);
 			if (!(a = rs_arg(rs, t)))
@@ -982,6 +1027,12 @@ static void read_module(struct rs *rs, const struct tok *mtok)
 			rs->fmask |= bit;
 			if (!neg)
 				rs->fval |= bit;
+		} else if (proto_option(o) && strcmp(mod, "tcp") && strcmp(mod, "udp") &&
+			   strcmp(mod, "icmp") && strcmp(mod, "icmp6")) {
+			/* the protocol's implicit match ("-p tcp -m state
+			 * --state NEW --dport 22"): not this module's */
+			rs->i -= 1 + neg;
+			break;
 		} else {
 			/* an option of a known module that fwc does not model */
 			text_option(rs, &unk, t, neg);
@@ -1338,6 +1389,8 @@ static void read_target(struct rs *rs, struct ir_rule *r, const struct tok *jt, 
 		if (nopt == 2 && !strcmp(OPT(0), "--reject-with")) {
 			a->reject_with = reject_canon(im->fam, OPT(1));
 			simple = a->reject_with != NULL;
+			if (simple && !strcmp(a->reject_with, "port-unreachable"))
+				a->reject_with = NULL;   /* REJECT's default */
 			if (!simple) {
 				struct loc l = tok_loc(im, &opt[1]);
 				diag_error(&l, "unknown reject type '%s' for IPv%d", OPT(1), im->fam);
@@ -1479,7 +1532,42 @@ static struct ir_match *add_set_match(struct ir_rule *r, enum ir_mkind k, struct
 }
 
 /* One "-A CHAIN ..." line, tokens from index 'first' (after counters). */
+static void read_rule_one(struct imp *im, size_t first, size_t linelen, int sel_s,
+			  int sel_d, size_t ins);
+
+/* iptables-restore makes one rule per address of "-s A,B -d C,D", source
+ * first: so does fwc, so that a dump and what the kernel lists back
+ * have the same rules. */
 static void read_rule(struct imp *im, size_t first, size_t linelen)
+{
+	int ns = 1, nd = 1;
+	for (size_t i = first + 2; i + 1 < im->nt; i++) {
+		const char *o = im->t[i].s;
+		bool s = !strcmp(o, "-s") || !strcmp(o, "--source") || !strcmp(o, "--src");
+		bool d = !strcmp(o, "-d") || !strcmp(o, "--destination") || !strcmp(o, "--dst");
+		if (!s && !d)
+			continue;
+		size_t k = i + 1 + (!strcmp(im->t[i + 1].s, "!") && i + 2 < im->nt);
+		int n = 1;
+		for (const char *p = im->t[k].s; *p; p++)
+			n += *p == ',';
+		if (s)
+			ns = n;
+		else
+			nd = n;
+	}
+	size_t errors = diag_count(DIAG_ERROR);
+	size_t ins = 0;
+	for (int a = 0; a < ns; a++)
+		for (int b = 0; b < nd; b++) {
+			read_rule_one(im, first, linelen, ns > 1 ? a : -1, nd > 1 ? b : -1, ins++);
+			if (diag_count(DIAG_ERROR) != errors)
+				return;
+		}
+}
+
+static void read_rule_one(struct imp *im, size_t first, size_t linelen, int sel_s,
+			  int sel_d, size_t ins)
 {
 	const struct tok *at = &im->t[first];
 	if (first + 1 >= im->nt) {
@@ -1499,9 +1587,26 @@ static void read_rule(struct imp *im, size_t first, size_t linelen)
 			     "declared with ':NAME POLICY' lines", table_name(im->table));
 		return;
 	}
+	/* -I CHAIN [N]: inserted at position N (1: first, the default), as
+	 * iptables-restore does with hand-written files */
+	bool insert = !strcmp(at->s, "-I");
+	size_t pos = 0, skip = 0;
+	if (insert && first + 2 < im->nt && strspn(im->t[first + 2].s, "0123456789") ==
+					       strlen(im->t[first + 2].s)) {
+		uint32_t v;
+		if (!parse_u32(im->t[first + 2].s, &v) || v == 0 || v > cr->c->n + 1) {
+			struct loc l = tok_loc(im, &im->t[first + 2]);
+			diag_error(&l, "rule number %s is not between 1 and %zu", im->t[first + 2].s,
+				   cr->c->n + 1);
+			return;
+		}
+		pos = v - 1;
+		skip = 1;
+	}
+	pos += ins;
 	struct rs rs = { 0 };
 	rs.im = im;
-	rs.i = first + 2;
+	rs.i = first + 2 + skip;
 	rs.proto = -1;
 	rs.icmp = -1;
 	struct loc rl = line_loc(im, linelen);
@@ -1542,14 +1647,15 @@ static void read_rule(struct imp *im, size_t first, size_t linelen)
 			struct iset s;
 			iset_init(&s, im->fam == 4 ? 32 : 128);
 			int rc = 0;
-			/* iptables takes a comma list of addresses (one rule each) */
-			if (strchr(a->s, ',')) {
-				struct loc al = tok_loc(im, a);
-				diag_error(&al, "several addresses in one option: iptables-save "
-					   "never writes this; give one rule per address");
-				rc = -1;
-			} else {
-				rc = parse_addr(im, a, &s);
+			/* a comma list: the address of this rule (see read_rule) */
+			int sel = src ? sel_s : sel_d, k = 0;
+			for (const char *p = a->s; rc == 0 && *p; k++) {
+				size_t n = strcspn(p, ",");
+				struct tok one = *a;
+				one.s = arena_strndup(&im->ir->arena, p, n);
+				if (sel < 0 || sel == k)
+					rc = parse_addr(im, &one, &s);
+				p += n + (p[n] == ',');
 			}
 			if (rc == -2) {
 				/* not an address at all (anonymised dumps have
@@ -1760,6 +1866,11 @@ static void read_rule(struct imp *im, size_t first, size_t linelen)
 	}
 	free(rs.xm);
 	r->comment = rs.comment;
+	if (insert) {
+		struct ir_chain *c = cr->c;
+		memmove(c->rules + pos + 1, c->rules + pos, (c->n - 1 - pos) * sizeof(*c->rules));
+		c->rules[pos] = r;
+	}
 	if (empty)
 		diag_warn(&rl, "this rule's conditions exclude each other: it never matches");
 }
@@ -1965,17 +2076,18 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 			continue;
 		(void)full;
 		char c0 = line[lead];
-		bool dumpish = c0 == '*' || c0 == ':' || (n - lead >= 6 && !strncmp(line + lead, "COMMIT", 6)) ||
-			       (c0 == '-' && n - lead > 2 && line[lead + 1] == 'A' && line[lead + 2] == ' ') ||
-			       (c0 == '[' && memmem(line, n, "] -A ", 5));
+		bool dumpish = (lead == 0 || im.in_table) && (c0 == '*' || c0 == ':' || (n - lead >= 6 && !strncmp(line + lead, "COMMIT", 6)) ||
+			       (c0 == '-' && n - lead > 2 && (line[lead + 1] == 'A' || line[lead + 1] == 'I') &&
+				line[lead + 2] == ' ') ||
+			       (c0 == '[' && memmem(line, n, "] -A ", 5)));
 		if (!im.in_table) {
-			if (c0 == '*') {
+			if (c0 == '*' && dumpish) {
 				/* a table starts below */
 			} else if (!dumpish || !any_table) {
 				if (dumpish && !any_table) {
 					struct loc l = line_loc(&im, n);
-					diag_error(&l, "'%.*s' outside a table: a '*table' line must come first",
-						   (int)(n > 40 ? 40 : n), line);
+					diag_warn(&l, "'%.*s' outside a table is ignored; iptables-restore "
+						  "would refuse the file", (int)(n > 40 ? 40 : n), line);
 					continue;
 				}
 				if (any_table) {
@@ -1990,8 +2102,9 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 				continue;
 			} else {
 				struct loc l = line_loc(&im, n);
-				diag_error(&l, "'%.*s' after COMMIT, outside a table",
-					   (int)(n > 40 ? 40 : n), line);
+				diag_warn(&l, "'%.*s' after COMMIT, outside a table, is ignored; "
+					  "iptables-restore would refuse the file",
+					  (int)(n > 40 ? 40 : n), line);
 				continue;
 			}
 		}
@@ -2008,6 +2121,13 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 				diag_related(d, &im.table_loc, "table %s starts here", table_name(im.table));
 			}
 			enum fwc_table tb = table_by_name(t0->s + 1);
+			if ((tb == TBL_MAX || im.nt > 1) && !im.in_table && any_table) {
+				/* text between dumps that happens to start with '*' */
+				if (!post_lines)
+					first_post = im.line;
+				post_lines++;
+				continue;
+			}
 			if (tb == TBL_MAX || im.nt > 1) {
 				diag_error(&l, "unknown table '%s' (filter, nat, mangle, raw, security)",
 					   t0->s + 1);
@@ -2104,7 +2224,7 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 			/* "[packets:bytes] -A ..." (iptables-save -c) */
 			first = 1;
 		}
-		if (first < im.nt && !strcmp(im.t[first].s, "-A")) {
+		if (first < im.nt && (!strcmp(im.t[first].s, "-A") || !strcmp(im.t[first].s, "-I"))) {
 			read_rule(&im, first, n);
 			continue;
 		}
@@ -2147,8 +2267,8 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 		return NULL;
 	}
 	ir_sort(im.ir);
-	if (dump == DUMP_IR) {
-		ir_dump(out, im.ir);
+	if (dump == DUMP_IR || dump == DUMP_IR_SEMANTIC) {
+		(dump == DUMP_IR ? ir_dump : ir_dump_semantic)(out, im.ir);
 		ir_free(im.ir);
 		return NULL;
 	}

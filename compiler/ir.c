@@ -482,6 +482,9 @@ static void dump_ir(FILE *out, const struct ir *ir, bool locs)
 	int table = -1;
 	for (size_t i = 0; i < ir->nchains; i++) {
 		const struct ir_chain *c = ir->chains[i];
+		/* an empty base chain that accepts is no chain at all */
+		if (!locs && c->hook != HOOK_NONE && !c->n && c->policy == ACT_ACCEPT)
+			continue;
 		if ((int)c->table != table) {
 			table = (int)c->table;
 			fprintf(out, "table %s\n", table_name(c->table));

@@ -41,7 +41,10 @@ static void usage(FILE *out)
 	      "compile options:\n"
 	      "  -t, --target T        nft (default), iptables, ip6tables, ipset\n"
 	      "  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
-	      "      --dump=WHAT       print tokens, ast or ir instead of compiling\n"
+	      "      --dump=WHAT       print tokens, ast, ir or ir-semantic (the IR without\n"
+	      "                        locations) instead of compiling\n"
+	      "      --from FORMAT     the input: policy (default), iptables-save or\n"
+	      "                        ip6tables-save (FILE or '-'; also for trace, lint)\n"
 	      "      --services FILE   services database (default /etc/services)\n"
 	      "      --firewalld-dir D firewalld service XML directory (repeatable;\n"
 	      "                        default /etc/firewalld/services then\n"
@@ -329,8 +332,10 @@ static int cmd_compile(int argc, char **argv)
 				dump = DUMP_AST;
 			else if (!strcmp(optarg, "ir"))
 				dump = DUMP_IR;
+			else if (!strcmp(optarg, "ir-semantic"))
+				dump = DUMP_IR_SEMANTIC;
 			else {
-				fprintf(stderr, "fwc: unknown dump '%s' (tokens, ast, ir)\n", optarg);
+				fprintf(stderr, "fwc: unknown dump '%s' (tokens, ast, ir, ir-semantic)\n", optarg);
 				return FWC_EXIT_USAGE;
 			}
 			break;
@@ -375,6 +380,12 @@ static int cmd_compile(int argc, char **argv)
 	if (dump != DUMP_NONE || !ir) {
 		ir_free(ir);
 		return finish(color);
+	}
+	if ((target == T_IPT4 && ir->family == 6) || (target == T_IPT6 && ir->family == 4)) {
+		fprintf(stderr, "fwc: '%s' is an IPv%d dump: compile it with -t %s\n", path,
+			ir->family, ir->family == 6 ? "ip6tables" : "iptables");
+		ir_free(ir);
+		return FWC_EXIT_USAGE;
 	}
 	/* the whole text first: an error in a backend writes nothing */
 	char *buf = NULL;
