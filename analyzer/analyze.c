@@ -132,6 +132,7 @@ struct rinfo {
 	struct rvisit *v;
 	size_t nv, capv;
 	bool visited, reported, down;
+	bool must_in;                  /* some packets surely reach it */
 };
 
 /* marks within one base chain walk (mark-order, mark-overwritten) */
@@ -170,6 +171,15 @@ struct an {
 	const struct ir_rule *rejw[K_MAX];   /* one rule per reject kind */
 	size_t nrejw;
 	int nk;                        /* classes in use */
+	/* the downward pass's chain summaries: for a user chain, the class
+	 * each packet gets when its end decides nothing (a) and everything
+	 * (t); see chain_summary() */
+	struct chsum {
+		const struct ir_chain *c;
+		bool done;
+		BDD a[K_MAX], t[K_MAX];
+	} *sum;                        /* sorted by c */
+	size_t nsum;
 };
 
 /* ---- small helpers ---- */
@@ -337,6 +347,8 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	BDD all = one || f->may == f->must ? bref(hit.may) : and2(f->must, ri->mmay);
 	bor(&ri->hit, hit.may);
 	bor(&ri->hit_all, all);
+	if (f->must != bddfalse)
+		ri->must_in = true;
 	bdd_delref(all);
 	if (hit.may == bddfalse) {
 		flow_release(&hit);
@@ -1032,7 +1044,11 @@ static void check_rules(struct an *an)
 			struct rinfo *ri = &an->ri[g[k]->id];
 			if (ri->hit != bddfalse)
 				dead = false;
-			if (ri->hit_all != bddfalse)
+			/* "possibly shadowed" needs packets that surely reach
+			 * the rule: after a rule that may take every packet
+			 * ("-m recent --update -j DROP"), every later rule would
+			 * be, which says nothing about them */
+			if (ri->hit_all != bddfalse || !ri->must_in)
 				possible = false;
 			for (size_t v = 0; v < ri->nv; v++)
 				if (an->vis[ri->v[v].visit].entry != bddfalse)
@@ -1080,6 +1096,50 @@ static int klass(struct an *an, const struct ir_rule *r)
  * end[k] for falling off its end (and for return). When check, report
  * rules whose packets would get the same decision without them. */
 static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
+		     BDD *d, int depth, bool check);
+
+static int chsum_cmp(const void *a, const void *b)
+{
+	const struct ir_chain *x = ((const struct chsum *)a)->c, *y = ((const struct chsum *)b)->c;
+	return x < y ? -1 : x > y;
+}
+
+/* What a jump to chain c decides, as a function of what the rules after
+ * the jump decide (end): per class k, a packet's result is monotone in
+ * end[k] alone (the pass only takes ite with the rules' conditions and
+ * "and"), so it is 0, 1 or end[k]: d[k] = a[k] | (t[k] & end[k]) with
+ * a = the result for end = nothing, t = for end = everything. Each chain
+ * is walked twice, not once per jump to it. */
+static void chain_jump(struct an *an, const struct ir_chain *c, const BDD *end,
+		       BDD *d, int depth)
+{
+	struct chsum key = { .c = c };
+	struct chsum *cs = bsearch(&key, an->sum, an->nsum, sizeof(*an->sum), chsum_cmp);
+	if (!cs || depth >= DEPTH_MAX)
+		BUG("chain %s without a summary", c->name);
+	int nk = an->nk;
+	if (!cs->done) {
+		BDD e[K_MAX];
+		for (int k = 0; k < K_MAX; k++)
+			e[k] = bddfalse;
+		backward(an, c, e, cs->a, depth, false);
+		for (int k = 0; k < K_MAX; k++)
+			e[k] = k < nk ? bddtrue : bddfalse;
+		backward(an, c, e, cs->t, depth, false);
+		cs->done = true;
+	}
+	for (int k = 0; k < K_MAX; k++) {
+		if (k >= nk) {
+			d[k] = bref(bddfalse);
+			continue;
+		}
+		BDD te = and2(cs->t[k], end[k]);
+		d[k] = bref(bdd_or(cs->a[k], te));
+		bdd_delref(te);
+	}
+}
+
+static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 		     BDD *d, int depth, bool check)
 {
 	int nk = an->nk;
@@ -1112,8 +1172,8 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 				for (int k = 0; k < nk; k++)
 					x[k] = bref(bddfalse);
 			} else {
-				backward(an, a->target, a->kind == ACT_JUMP ? d : end, x,
-					 depth + 1, false);
+				chain_jump(an, a->target, a->kind == ACT_JUMP ? d : end, x,
+					   depth + 1);
 			}
 		} else if (eff_kind(r) == ACT_LOG || a->kind == ACT_CLAMP_MSS) {
 			/* a packet it logs is logged: not "the same" any more */
@@ -1176,6 +1236,11 @@ static void check_downward(struct an *an)
 		for (size_t j = 0; j < an->ir->chains[i]->n; j++)
 			klass(an, an->ir->chains[i]->rules[j]);
 	an->nk = K_REJ0 + (int)an->nrejw;
+	an->nsum = an->ir->nchains;
+	an->sum = xcalloc(an->nsum + 1, sizeof(*an->sum));
+	for (size_t i = 0; i < an->nsum; i++)
+		an->sum[i].c = an->ir->chains[i];
+	qsort(an->sum, an->nsum, sizeof(*an->sum), chsum_cmp);
 	for (size_t i = 0; i < an->ir->nchains; i++) {
 		const struct ir_chain *c = an->ir->chains[i];
 		bool visited = false;
@@ -1196,6 +1261,14 @@ static void check_downward(struct an *an)
 			bdd_delref(d[k]);
 		}
 	}
+	for (size_t i = 0; i < an->nsum; i++)
+		if (an->sum[i].done)
+			for (int k = 0; k < K_MAX; k++) {
+				bdd_delref(an->sum[i].a[k]);
+				bdd_delref(an->sum[i].t[k]);
+			}
+	free(an->sum);
+	an->sum = NULL;
 	/* one finding per rule as written: every part of it is redundant */
 	size_t n;
 	const struct ir_rule **g = rules_by_place(an, true, &n);
@@ -1660,6 +1733,27 @@ static void check_lockout(struct an *an)
 	static const enum path rpath[3] = { PATH_OUTPUT, PATH_FORWARD, PATH_INPUT };
 	static const char *const pname[3] = { "to this host", "forwarded", "from this host" };
 	for (int p = 0; p < 3; p++) {
+		/* first the cheap question: does the reply path accept every
+		 * established packet? Then no reply is dropped, and the
+		 * replies themselves (a swap of addresses and ports, costly
+		 * on large rulesets) need not be built */
+		BDD pd = space_path(s, rpath[p]);
+		band(&pd, s->dom);
+		BDD allest = space_to_orig(s, pd);
+		bdd_delref(pd);
+		BDD esto = fld_eq(s, F_STATE, 1, true);
+		band(&allest, esto);
+		bdd_delref(esto);
+		if (an->ir->family) {
+			BDD fb = fam_is(s, an->ir->family);
+			band(&allest, fb);
+			bdd_delref(fb);
+		}
+		bdiff(&allest, an->acc_orig_may[rpath[p]]);
+		bool all_ok = allest == bddfalse;
+		bdd_delref(allest);
+		if (all_ok)
+			continue;
 		BDD nw = fld_eq(s, F_STATE, 0, false);
 		BDD acc = and2(an->acc[p].may, nw);
 		bdd_delref(nw);
