@@ -54,9 +54,21 @@ struct flow {
 	BDD may, must;
 };
 
-struct outcome {
-	struct flow acc, drop, rej, ret, redir;
+/* A union of many flows, built as a balanced tree: a chain of 500
+ * "-s A -j RETURN" rules adds 500 small sets, and or-ing each into a
+ * growing one would cost the square of that. */
+struct pend {
+	struct flow st[64];
+	unsigned char lv[64];
+	int n;
 };
+
+struct outcome {
+	struct flow acc, drop, rej, ret, redir;   /* valid after outcome_finish */
+	struct pend p[5];                         /* the same, pending */
+};
+
+enum { O_ACC, O_DROP, O_REJ, O_RET, O_REDIR };
 
 /* The smallest interval of source addresses a rule can match (family 0:
  * any): a quick test before intersecting BDDs. */
@@ -185,7 +197,20 @@ struct an {
 /* ---- small helpers ---- */
 
 static BDD and2(BDD a, BDD b) { return bref(bdd_and(a, b)); }
-static BDD diff2(BDD a, BDD b) { return bref(bdd_apply(a, b, bddop_diff)); }
+/* a and not b: BuDDy's apply has no shortcut for "diff" with an empty
+ * right side, so a − (one prefix) would walk all of a; and-not stops
+ * where ¬b is true */
+static BDD diff2(BDD a, BDD b)
+{
+	if (b == bddfalse || a == bddfalse)
+		return bref(a);
+	if (a == b || b == bddtrue)
+		return bref(bddfalse);
+	BDD nb = bref(bdd_not(b));
+	BDD r = bref(bdd_and(a, nb));
+	bdd_delref(nb);
+	return r;
+}
 static void drop_ref(BDD *b)
 {
 	if (*b != -1)
@@ -217,8 +242,51 @@ static void flow_or(struct flow *a, const struct flow *b)
 	}
 }
 
+static void pend_add(struct outcome *o, int which, const struct flow *b)
+{
+	struct pend *p = &o->p[which];
+	if (b->may == bddfalse && b->must == bddfalse)
+		return;
+	if (p->n == 64)
+		BUG("pending union overflow");
+	p->st[p->n].may = bref(b->may);
+	p->st[p->n].must = bref(b->must);
+	p->lv[p->n++] = 0;
+	while (p->n >= 2 && p->lv[p->n - 1] == p->lv[p->n - 2]) {
+		flow_or(&p->st[p->n - 2], &p->st[p->n - 1]);
+		flow_release(&p->st[p->n - 1]);
+		p->n--;
+		p->lv[p->n - 1]++;
+	}
+}
+
+static struct flow *outcome_flow(struct outcome *o, int which)
+{
+	return which == O_ACC ? &o->acc : which == O_DROP ? &o->drop :
+	       which == O_REJ ? &o->rej : which == O_RET ? &o->ret : &o->redir;
+}
+
+/* Fold the pending unions in, smallest first. */
+static void outcome_finish(struct outcome *o)
+{
+	for (int w = 0; w < 5; w++) {
+		struct pend *p = &o->p[w];
+		if (!p->n)
+			continue;
+		struct flow x = p->st[--p->n];
+		while (p->n) {
+			flow_or(&x, &p->st[p->n - 1]);
+			flow_release(&p->st[--p->n]);
+		}
+		flow_or(outcome_flow(o, w), &x);
+		flow_release(&x);
+	}
+}
+
 static void outcome_init(struct outcome *o)
 {
+	for (int w = 0; w < 5; w++)
+		o->p[w].n = 0;
 	o->acc = flow_empty();
 	o->drop = flow_empty();
 	o->rej = flow_empty();
@@ -228,6 +296,9 @@ static void outcome_init(struct outcome *o)
 
 static void outcome_release(struct outcome *o)
 {
+	for (int w = 0; w < 5; w++)
+		while (o->p[w].n)
+			flow_release(&o->p[w].st[--o->p[w].n]);
 	flow_release(&o->acc);
 	flow_release(&o->drop);
 	flow_release(&o->rej);
@@ -372,8 +443,8 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	case ACT_REJECT:
 	case ACT_RETURN:
 		add_event(an, r, c, ak, hit.may, vi, path);
-		flow_or(ak == ACT_ACCEPT ? &out->acc : ak == ACT_DROP ? &out->drop
-			: ak == ACT_REJECT ? &out->rej : &out->ret, &hit);
+		pend_add(out, ak == ACT_ACCEPT ? O_ACC : ak == ACT_DROP ? O_DROP
+			 : ak == ACT_REJECT ? O_REJ : O_RET, &hit);
 		if (an->in_mangle_base && (ak == ACT_ACCEPT || ak == ACT_RETURN))
 			add_mark(an, r, MK_EXEMPT, &hit);
 		break;
@@ -384,14 +455,15 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		if (depth < DEPTH_MAX)
 			walk(an, a->target, &hit, ctx2, path, depth + 1, &sub);
 		bdd_delref(ctx2);
-		flow_or(&out->acc, &sub.acc);
-		flow_or(&out->drop, &sub.drop);
-		flow_or(&out->rej, &sub.rej);
-		flow_or(&out->redir, &sub.redir);
+		outcome_finish(&sub);
+		pend_add(out, O_ACC, &sub.acc);
+		pend_add(out, O_DROP, &sub.drop);
+		pend_add(out, O_REJ, &sub.rej);
+		pend_add(out, O_REDIR, &sub.redir);
 		if (a->kind == ACT_JUMP)
 			flow_or(&rest, &sub.ret);
 		else
-			flow_or(&out->ret, &sub.ret);
+			pend_add(out, O_RET, &sub.ret);
 		outcome_release(&sub);
 		break;
 	}
@@ -420,7 +492,7 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		add_event(an, r, c, a->kind, hit.may, vi, path);
 		struct flow tr = { space_apply(&an->s, r, hit.may),
 				   space_apply(&an->s, r, hit.must) };
-		flow_or(a->kind == ACT_REDIRECT ? &out->redir : &out->acc, &tr);
+		pend_add(out, a->kind == ACT_REDIRECT ? O_REDIR : O_ACC, &tr);
 		if (a->kind == ACT_DNAT || a->kind == ACT_REDIRECT) {
 			/* one entry per rule, over all its visits */
 			size_t k = 0;
@@ -479,7 +551,7 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 				bdd_nodecount(f.must), bdd_nodecount(out->acc.may),
 				bdd_nodecount(out->drop.may));
 	}
-	flow_or(&out->ret, &f);
+	pend_add(out, O_RET, &f);
 	flow_release(&f);
 }
 
@@ -502,6 +574,7 @@ static void run_base(struct an *an, const struct ir_chain *c, struct flow *f,
 	outcome_init(&o);
 	an->in_mangle_base = c->table == TBL_MANGLE;
 	walk(an, c, f, ctx, path, 0, &o);
+	outcome_finish(&o);
 	an->in_mangle_base = false;
 	bdd_delref(ctx);
 	/* the end of a base chain, and a return from it: its policy */

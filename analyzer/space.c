@@ -37,7 +37,15 @@ static BDD bnot(BDD b)
 }
 
 void bor(BDD *a, BDD b) { replace_ref(a, bdd_or(*a, b)); }
-void bdiff(BDD *a, BDD b) { replace_ref(a, bdd_apply(*a, b, bddop_diff)); }
+/* and-not, see diff2 in analyze.c */
+void bdiff(BDD *a, BDD b)
+{
+	if (b == bddfalse || *a == bddfalse)
+		return;
+	BDD nb = bref(bdd_not(b));
+	replace_ref(a, bdd_and(*a, nb));
+	bdd_delref(nb);
+}
 
 static int var_of(const struct field *f, int i, bool orig)
 {
