@@ -497,7 +497,11 @@ void space_init(struct space *s, const struct ir *ir)
 
 	if (bdd_isrunning())
 		BUG("one packet space at a time");
-	bdd_init(1 << 18, 1 << 16);
+	/* a small policy needs a small table: initializing 2^18 nodes alone
+	 * takes 30 ms, most of a small dump's lint */
+	size_t want = ir->nrules * 256 + 8192;
+	int nodes = want < (1u << 18) ? (int)want : 1 << 18;
+	bdd_init(nodes, nodes / 4 < (1 << 16) ? nodes / 4 : 1 << 16);
 	bdd_error_hook(bdd_fail);
 	bdd_gbc_hook(no_gbc_message);
 	bdd_setmaxincrease(1<<20);
