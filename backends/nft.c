@@ -400,7 +400,11 @@ static int put_rule(FILE *out, const struct ir_rule *r)
 			return -1;
 		}
 		fputs(a->nft, out);
-		if (a->ov == OV_ACCEPT && strncmp(a->nft, "queue", 5))
+		/* a kept target that ends the packet's way: its verdict,
+		 * unless the statement is one (queue, the nat statements) */
+		if (a->ov == OV_ACCEPT && strncmp(a->nft, "queue", 5) &&
+		    strncmp(a->nft, "masquerade", 10) && strncmp(a->nft, "snat", 4) &&
+		    strncmp(a->nft, "dnat", 4) && strncmp(a->nft, "redirect", 8))
 			fputs(" accept", out);
 		else if (a->ov == OV_DROP)
 			fputs(" drop", out);

@@ -631,7 +631,15 @@ static const char *unknown_nft(struct imp *im, const char *mod, const char *text
 				 !strcmp(c, "gt") ? "> " : NULL;
 		if (op)
 			out = xasprintf("%s %s%s", mod[0] == 't' ? "ip ttl" : "ip6 hoplimit", op, a);
-	}
+	} else if (!strcmp(mod, "rt") &&
+		   sscanf(opts, "--rt-type %63[0-9] --rt-segsleft %63[0-9]%n", a, b, &n) == 2 && !opts[n])
+		out = xasprintf("rt type %s rt seg-left %s", a, b);
+	else if (!strcmp(mod, "rpfilter") && !*opts)
+		out = xasprintf("fib saddr . iif oif exists");
+	else if (!strcmp(mod, "rpfilter") && !strcmp(opts, "! --invert"))
+		out = NULL;
+	else if (!strcmp(mod, "rpfilter") && !strcmp(opts, "--invert"))
+		out = xasprintf("fib saddr . iif oif missing");
 	if (!out)
 		return NULL;
 	const char *s = arena_strdup(&im->ir->arena, out);
@@ -1325,6 +1333,9 @@ static const char *other_nft(struct imp *im, const char *name, const struct tok 
 		out = xasprintf("queue num 0");
 	} else if (!strcmp(name, "TRACE") && nopt == 0) {
 		out = xasprintf("meta nftrace set 1");
+	} else if (!strcmp(name, "MASQUERADE") && nopt == 2 && !strcmp(opt[0].s, "--to-ports") &&
+		   strspn(opt[1].s, "0123456789-") == strlen(opt[1].s)) {
+		out = xasprintf("masquerade to :%s", opt[1].s);
 	}
 	if (!out)
 		return NULL;

@@ -20,6 +20,12 @@
 # dumps in a row is restored like iptables-restore would: the last table
 # of each name counts (fwc warns).
 #
+# Also the nft translation: `fwc compile --from iptables-save -t nft` of
+# each dump either writes a ruleset that `nft -c -f` (in the namespace)
+# accepts, or refuses with a located "has no nft translation" (or
+# "no nft equivalent") error; anything else fails. The numbers of both are
+# printed.
+#
 # Never touches the host's namespace: every restore and save runs under
 # `ip netns exec` in a namespace made here and deleted on exit.
 
@@ -54,6 +60,8 @@ fi
 
 pass=0
 fail=0
+nft_ok=0
+nft_refused=0
 while read -r f; do
 	name=${f#"$CORPUS"/}
 	sed -e 's/XX:XX:XX:XX:XX:XX/02:00:00:00:00:01/g' \
@@ -97,7 +105,22 @@ while read -r f; do
 		diff -u "$T/ir1" "$T/ir2" | head -30 | sed 's/^/  /'
 		fail=$((fail + 1)); continue
 	fi
+	if "$FWC" compile --from iptables-save --force -t nft -o "$T/nft" "$T/in" 2> "$T/err6"; then
+		if ! ip netns exec "$NS" nft -c -f "$T/nft" > "$T/err7" 2>&1; then
+			echo "FAIL $name: nft -c rejects fwc's nft translation"
+			sed 's/^/  /' "$T/err7" | head -8
+			fail=$((fail + 1)); continue
+		fi
+		nft_ok=$((nft_ok + 1))
+	elif grep -Eq '^[^ ]+:[0-9]+:[0-9]+: error: .*(has no nft translation|has no nft equivalent)' "$T/err6"; then
+		nft_refused=$((nft_refused + 1))
+	else
+		echo "FAIL $name: compile -t nft failed otherwise"
+		sed 's/^/  /' "$T/err6" | head -8
+		fail=$((fail + 1)); continue
+	fi
 	pass=$((pass + 1))
 done < "$T/list"
+echo "roundtrip: nft translation: $nft_ok accepted by nft -c, $nft_refused refused by fwc with a located error"
 echo "roundtrip: $pass passed, $fail failed"
 [ $fail = 0 ]
