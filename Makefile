@@ -35,7 +35,7 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             nftables ipset iproute2 conntrack libnftnl-dev libmnl-dev
 
 .PHONY: all deps demo check check-asan check-kernel-long unit golden errors \
-        lint-golden exact kernel install clean bench
+        lint-golden import exact kernel install clean bench
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
@@ -118,6 +118,12 @@ errors: $(BUILD)/fwc
 lint-golden: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/lint.sh
 
+# The iptables-save importer: every dump of ../shared/corpus/net-network
+# (CORPUS=DIR to change) imports and lints, and tests/import/*.dump import
+# to their golden IR and diagnostics.
+import: $(BUILD)/fwc
+	@FWC=$(BUILD)/fwc sh tests/import.sh
+
 # The analyzer against brute force: 1,000 random policies, every packet
 # of a small universe traced one by one (EXACT_POLICIES=N to change).
 EXACT_POLICIES ?= 1000
@@ -137,6 +143,7 @@ kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
 	@$(KERNEL_ENV) sh tests/kernel/features.sh
 	@$(KERNEL_ENV) sh tests/kernel/random.sh 50 200 1
 	@$(KERNEL_ENV) BUILD=$(BUILD) sh tests/kernel/witness.sh
+	@$(KERNEL_ENV) sh tests/kernel/roundtrip.sh
 
 # 50 policies x 10,000 packets x 2 backends, in two parallel workers (two
 # test networks), about half an hour on 2 cores.
@@ -151,7 +158,7 @@ check-kernel-long: deps
 
 check: deps
 	$(MAKE) all
-	$(MAKE) unit golden errors lint-golden exact kernel
+	$(MAKE) unit golden errors lint-golden import exact kernel
 
 check-asan: deps
 	$(MAKE) BUILD=build-asan CC=gcc \
@@ -159,7 +166,7 @@ check-asan: deps
 	  CFLAGS="-O1 -g" all
 	$(MAKE) BUILD=build-asan CC=gcc \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden exact kernel
+	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden import exact kernel
 
 bench: $(BUILD)/fwc
 	sh bench/compile.sh

@@ -1923,8 +1923,9 @@ static void check_defs(struct an *an)
 				for (size_t k = 0; k < r->nm; k++) {
 					if (r->m[k].kind != M_UNKNOWN)
 						continue;
-					const char *w = r->m[k].str ? r->m[k].str : "?";
-					size_t wl = strcspn(w, " ");
+					const char *w = r->m[k].module ? r->m[k].module :
+							r->m[k].str ? r->m[k].str : "?";
+					size_t wl = r->m[k].module ? strlen(w) : strcspn(w, " ");
 					bool dup = false;
 					for (size_t q = 0; q < nseen; q++)
 						if (!strncmp(seen[q], w, wl) && strlen(seen[q]) >= wl &&

@@ -300,6 +300,8 @@ static void rb_free(struct rulebuf *b)
 
 static int put_rule(FILE *out, const struct ir_rule *r, int fam, const char *chain)
 {
+	if (ir_rule_never(r))
+		return 0;
 	struct rulebuf rb = { 0 };
 	int proto = -1;
 	int rc = 0;

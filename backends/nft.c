@@ -130,6 +130,8 @@ static const char *l4_kw(int p)
 
 static int put_rule(FILE *out, const struct ir_rule *r)
 {
+	if (ir_rule_never(r))
+		return 0;
 	int fam = r->family;
 	bool implied = false;
 	int proto = -1;

@@ -70,7 +70,7 @@ while read -r f; do
 	ff=""
 	for k in "${!FFFUU[@]}"; do
 		if [ "$k" = "$base" ] || [ "$k" = "$name" ] || [[ $name == */$k ]]; then
-			ff=$(awk -v a="${FFFUU[$k]}" -v b="$tl" 'BEGIN{printf "%.1f s (%.0fx)", a, b > 0 ? a / b : 0}')
+			ff=$(awk -v a="${FFFUU[$k]}" -v b="$tl" 'BEGIN{printf "%.1f s (%.0fx)", a, (b > 0 ? a / b : 0)}')
 		fi
 	done
 	printf '%-78s %6d %7.3f %7.3f %7.1f %6d  %s\n' "$name" "$rules" "$ti" "$tl" \

@@ -301,12 +301,14 @@ static int parse_ports(struct imp *im, const struct tok *t, bool multi,
 			return -1;
 		}
 		if (hi < lo) {
-			/* iptables swaps a reversed range */
-			int x = lo;
-			lo = hi;
-			hi = x;
+			/* old iptables wrote these; the kernel's test
+			 * (min <= port <= max) then holds for no port.
+			 * iptables 1.8 refuses them. */
+			diag_warn(&l, "port range %d:%d ends before it starts: the kernel "
+				  "matches no port with it", lo, hi);
+		} else {
+			iset_add_range(set, (u128)lo, (u128)hi);
 		}
-		iset_add_range(set, (u128)lo, (u128)hi);
 		items++;
 		s += n;
 		if (*s == ',')
@@ -404,6 +406,24 @@ static bool parse_rate(const char *s, uint32_t *rate, enum rate_unit *unit)
 				return true;
 			}
 	return false;
+}
+
+/* iptables' and ip6tables' names of ICMP types without a code (those
+ * with one, "port-unreachable", stay as text), then nft's (the IR's). */
+static int ipt_icmp_type(int fam, const char *name)
+{
+	static const struct { int fam; const char *n; int t; } a[] = {
+		{ 4, "ping", 8 }, { 4, "pong", 0 }, { 4, "ttl-exceeded", 11 },
+		{ 6, "neighbour-solicitation", 135 }, { 6, "neighbor-solicitation", 135 },
+		{ 6, "neighbour-advertisement", 136 }, { 6, "neighbor-advertisement", 136 },
+		{ 6, "router-solicitation", 133 }, { 6, "router-advertisement", 134 },
+		{ 6, "redirect", 137 }, { 6, "ttl-exceeded", 3 }, { 6, "ping", 128 },
+		{ 6, "pong", 129 },
+	};
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		if (a[i].fam == fam && !strcmp(a[i].n, name))
+			return a[i].t;
+	return icmp_type_by_name(fam, name);
 }
 
 /* ---- rules ---- */
@@ -668,6 +688,10 @@ static bool fwc_comment(const char *s)
 	}
 	if (!colon || colon == s || (size_t)(colon - s) + 1 >= n)
 		return false;
+	/* a path ("policy.fw", "/tmp/x/dump", "<stdin>"), not "ssh:22" */
+	if (!memchr(s, '.', (size_t)(colon - s)) && !memchr(s, '/', (size_t)(colon - s)) &&
+	    !memchr(s, '<', (size_t)(colon - s)))
+		return false;
 	for (const char *p = colon + 1; p < s + n; p++)
 		if (*p < '0' || *p > '9')
 			return false;
@@ -812,7 +836,7 @@ static void read_module(struct rs *rs, const struct tok *mtok)
 			if (parse_u32(a->s, &v) && v < 256)
 				type = (int)v;
 			else if (!strchr(a->s, '/'))
-				type = icmp_type_by_name(im->fam, a->s);
+				type = ipt_icmp_type(im->fam, a->s);
 			if (!strcmp(a->s, "any") && !neg)
 				continue;   /* every type */
 			if (type < 0 || neg || rs->icmp >= 0) {
@@ -1527,9 +1551,24 @@ static void read_target(struct rs *rs, struct ir_rule *r, const struct tok *jt, 
 	o.nft = other_nft(im, name, opt, nopt);
 	*a = o;
 	if (!known) {
-		struct loc l = nl;
-		diag_warn(&l, "target '%s' is unknown to fwc: treated as one that lets the "
-			  "packet go on to the next rule", name);
+		/* an extension's targets are upper case (TARPIT, ...): a name
+		 * with lower case letters is a chain the table lacks */
+		bool upper = true;
+		for (const char *p = name; *p; p++)
+			if (!(isupper((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
+				upper = false;
+		if (!upper) {
+			diag_error(&nl, "no chain '%s' in table %s, and no target of that name",
+				   name, table_name(im->table));
+			rs->bad = true;
+			return;
+		}
+		bool seen = false;
+		for (size_t i = 0; i < im->nunk; i++)
+			seen |= !strcmp(im->unk_seen[i], name);
+		if (!seen)
+			diag_warn(&nl, "target '%s' is unknown to fwc: treated as one that lets the "
+				  "packet go on to the next rule", name);
 	}
 	note_unknown(im, arena_strdup(&im->ir->arena, name));
 #undef OPT
@@ -1614,7 +1653,9 @@ static void read_rule_one(struct imp *im, size_t first, size_t linelen, int sel_
 		pos = v - 1;
 		skip = 1;
 	}
-	pos += ins;
+	/* iptables-restore inserts each rule of a comma list at the same
+	 * place: the last ends up first */
+	(void)ins;
 	struct rs rs = { 0 };
 	rs.im = im;
 	rs.i = first + 2 + skip;
@@ -1658,6 +1699,13 @@ static void read_rule_one(struct imp *im, size_t first, size_t linelen, int sel_
 			struct iset s;
 			iset_init(&s, im->fam == 4 ? 32 : 128);
 			int rc = 0;
+			if (neg && strchr(a->s, ',')) {
+				struct loc al = tok_loc(im, a);
+				diag_error(&al, "'!' with several addresses: iptables refuses it "
+					   "(it would match every address)");
+				rs.bad = true;
+				break;
+			}
 			/* a comma list: the address of this rule (see read_rule) */
 			int sel = src ? sel_s : sel_d, k = 0;
 			for (const char *p = a->s; rc == 0 && *p; k++) {
@@ -1774,13 +1822,15 @@ static void read_rule_one(struct imp *im, size_t first, size_t linelen, int sel_
 			if (!rs_arg(&rs, t) || !rs_arg(&rs, t))
 				break;
 		} else if (o[0] == '-' && o[1] == '-' && rs.proto >= 0 && !rs.proto_neg &&
-			   (rs.proto == 6 || rs.proto == 17 || rs.proto == 1 || rs.proto == 58)) {
+			   (rs.proto == 6 || rs.proto == 17 || rs.proto == 1 || rs.proto == 58 ||
+			    rs.proto == 132 || rs.proto == 33 || rs.proto == 136)) {
 			/* an option of the protocol's implicit module (old
 			 * dumps and hand-written files: "-p tcp --dport 22") */
 			rs.i -= 1 + neg;
 			struct tok mt = *t;
 			mt.s = rs.proto == 6 ? "tcp" : rs.proto == 17 ? "udp" :
-			       rs.proto == 1 ? "icmp" : "icmp6";
+			       rs.proto == 1 ? "icmp" : rs.proto == 58 ? "icmp6" :
+			       rs.proto == 132 ? "sctp" : rs.proto == 33 ? "dccp" : "udplite";
 			read_module(&rs, &mt);
 		} else {
 			diag_error(&l, "unknown option '%s'", o);
@@ -1962,11 +2012,19 @@ static const struct chainref *implicit_builtin(struct imp *im, const struct tok 
  * family-specific module or protocol. */
 static int guess_family(const char *text, size_t len)
 {
-	if (memmem(text, len, "ip6tables-save", 14))
-		return 6;
-	if (memmem(text, len, "Generated by iptables-save", 26))
-		return 4;
 	const char *p = text, *end = text + len;
+	/* the header comment ("# Generated by ip6tables-save v1.8.9 ...") */
+	for (const char *q = text; q < end;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
+		if (n && q[0] == '#') {
+			if (memmem(q, n, "ip6tables-save", 14))
+				return 6;
+			if (memmem(q, n, "iptables-save", 13))
+				return 4;
+		}
+		q += n + 1;
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

@@ -148,6 +148,29 @@ bool ir_table_used(const struct ir *ir, enum fwc_table t)
 	return false;
 }
 
+bool ir_rule_never(const struct ir_rule *r)
+{
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct ir_match *m = &r->m[i];
+		switch (m->kind) {
+		case M_SADDR:
+		case M_DADDR:
+		case M_SPORT:
+		case M_DPORT:
+			if (iset_is_empty(&m->set))
+				return true;
+			break;
+		case M_CTSTATE:
+			if (!m->state && !m->neg)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
 bool ir_rule_terminal(const struct ir_rule *r)
 {
 	switch (r->act.kind) {
@@ -295,6 +318,8 @@ static void dump_iset(FILE *out, const struct iset *s, int family)
 static void dump_bits(FILE *out, uint32_t bits, const char *(*name)(uint32_t))
 {
 	bool first = true;
+	if (!bits)
+		fputs("none", out);
 	for (uint32_t b = 1; b && b <= bits; b <<= 1)
 		if (bits & b) {
 			fprintf(out, "%s%s", first ? "" : ",", name(b));
@@ -404,6 +429,10 @@ void ir_action_dump(FILE *out, const struct ir_rule *r)
 			fprintf(out, " flags 0x%x", a->log_flags);
 		break;
 	case ACT_OTHER:
+		if (!a->text) {
+			fputs(" (no target: counts only)", out);
+			break;
+		}
 		fprintf(out, " \"%s\" (%s)", a->text,
 			a->ov == OV_ACCEPT ? "then accept" : a->ov == OV_DROP ? "then drop"
 									 : "continue");
@@ -498,6 +527,10 @@ static void dump_ir(FILE *out, const struct ir *ir, bool locs)
 		fputc('\n', out);
 		for (size_t j = 0; j < c->n; j++) {
 			const struct ir_rule *r = c->rules[j];
+			/* a rule that matches nothing has no semantics; the
+			 * backends do not write it */
+			if (!locs && ir_rule_never(r))
+				continue;
 			if (r->origin)
 				snprintf(buf, sizeof(buf), "%s", r->origin);
 			else

@@ -186,6 +186,10 @@ struct ir_set *ir_set_add(struct ir *ir, const char *name, int family,
 void ir_sort(struct ir *ir);
 bool ir_table_used(const struct ir *ir, enum fwc_table t);
 bool ir_rule_terminal(const struct ir_rule *r);
+/* An empty address or port set, no conntrack state: conditions that
+ * exclude each other (an imported rule can have them). Backends write
+ * no such rule: it matches nothing. */
+bool ir_rule_never(const struct ir_rule *r);
 
 const char *table_name(enum fwc_table t);
 const char *hook_name(enum fwc_hook h);
