@@ -144,6 +144,7 @@ kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
 	@$(KERNEL_ENV) sh tests/kernel/random.sh 50 200 1
 	@$(KERNEL_ENV) BUILD=$(BUILD) sh tests/kernel/witness.sh
 	@$(KERNEL_ENV) sh tests/kernel/roundtrip.sh
+	@$(KERNEL_ENV) BUILD=$(BUILD) sh tests/kernel/dumps.sh
 
 # 50 policies x 10,000 packets x 2 backends, in two parallel workers (two
 # test networks), about half an hour on 2 cores.

@@ -23,6 +23,7 @@
  * "referee: N passed, M failed".
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -50,9 +51,10 @@
 
 #include "diag.h"
 #include "frontend.h"
+#include "import.h"
 #include "trace.h"
 
-#define MAXPEERS 8
+#define MAXPEERS 64
 
 struct peer {
 	char fwif[16];          /* the firewall's interface */
@@ -70,7 +72,8 @@ static int raw4 = -1, raw6 = -1, ctnl = -1;
 static struct mnl_socket *nfnl;   /* nf_tables, in the firewall namespace */
 static uint32_t nfseq;
 static bool verbose;
-static struct trace_ifaddr ifaddrs[32];
+static struct trace_ifaddr ifaddrs[256];
+static int recentdir = -1;   /* /proc/net/xt_recent of the firewall */
 static size_t nifaddrs;
 
 static int enter_ns(const char *ns)
@@ -132,6 +135,9 @@ static int setup_sockets(void)
 			return -1;
 		}
 	close(s);
+	/* the recent match's lists (an imported dump's "-m recent"), emptied
+	 * before each packet as conntrack is: fwc trace assumes they miss */
+	recentdir = open("/proc/self/net/xt_recent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	raw4 = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
 	ctnl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
@@ -165,6 +171,28 @@ static void ct_flush(void)
 		return;
 	char buf[256];
 	(void)recv(ctnl, buf, sizeof(buf), 0);
+}
+
+static void recent_flush(void)
+{
+	if (recentdir < 0)
+		return;
+	int d = dup(recentdir);
+	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	if (!dir)
+		return;
+	rewinddir(dir);
+	for (struct dirent *e; (e = readdir(dir));) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = openat(recentdir, e->d_name, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "/\n", 2) != 2)
+				fprintf(stderr, "referee: cannot empty recent list %s\n", e->d_name);
+			close(fd);
+		}
+	}
+	closedir(dir);
 }
 
 static unsigned handshakes, inserted;
@@ -606,18 +634,22 @@ static void print_ids(FILE *out, const struct ir *ir, const bool *set, size_t n)
 
 static void usage(void)
 {
-	fputs("usage: referee -b nft|iptables -f FWNS -p IF=NS:PEERIF [-p ...] [-a IF=ADDR ...] [-v] "
-	      "POLICY PACKETS\n", stderr);
+	fputs("usage: referee -b nft|iptables -f FWNS -p IF=NS:PEERIF [-p ...] [-a IF=ADDR ...] [-I] "
+	      "[-v] POLICY PACKETS\n(-I: POLICY is an iptables-save dump)\n", stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "a:b:f:p:v")) != -1) {
+	bool dump = false;
+	while ((c = getopt(argc, argv, "a:b:f:Ip:v")) != -1) {
 		switch (c) {
+		case 'I':
+			dump = true;   /* POLICY is an iptables-save dump */
+			break;
 		case 'a':
-			if (nifaddrs >= 32 || ifaddr_parse(optarg, &ifaddrs[nifaddrs]) < 0)
+			if (nifaddrs >= 256 || ifaddr_parse(optarg, &ifaddrs[nifaddrs]) < 0)
 				usage();
 			nifaddrs++;
 			break;
@@ -646,7 +678,8 @@ int main(int argc, char **argv)
 		usage();
 	const char *policy = argv[optind], *pkts = argv[optind + 1];
 	struct fwc_opts o = { .datadir = getenv("FWC_DATADIR") ? getenv("FWC_DATADIR") : "data" };
-	struct ir *ir = frontend_compile(policy, &o, DUMP_NONE, NULL);
+	struct ir *ir = dump ? import_dump(policy, 0, DUMP_NONE, NULL)
+			     : frontend_compile(policy, &o, DUMP_NONE, NULL);
 	if (!ir) {
 		diag_print(stderr, false);
 		return 2;
@@ -708,6 +741,7 @@ int main(int argc, char **argv)
 			if (res.steps[i].rule)
 				pred[res.steps[i].rule->id] = true;
 		ct_flush();
+		recent_flush();
 		if (p.state == CT_ESTABLISHED && handshake(ir, &p, &to, seq)) {
 			handshakes++;
 			/* let the handshake's packets be counted before "before" */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # referee.sh POLICY PACKETS [nft|iptables|both]
 # (TOPO_EXTRA=FILE adds the policy's own local addresses and routes: see
-# topo.sh)
+# topo.sh; DUMP=4 or DUMP=6: POLICY is an iptables-save / ip6tables-save
+# dump, loaded with the iptables backend only)
 #
 # Loads POLICY into a fresh firewall namespace (see topo.sh) with each
 # backend and checks, packet by packet, that the rules whose counters move
@@ -27,6 +28,10 @@ run() {   # run BACKEND
 	if [ "$1" = nft ]; then
 		"$FWC" compile --force --rule-ids -t nft -o "$tmp/p.nft" "$policy" &&
 			ip netns exec "$FW" nft -f "$tmp/p.nft" || return 1
+	elif [ -n "${DUMP:-}" ]; then
+		t=iptables; [ "$DUMP" = 6 ] && t=ip6tables
+		"$FWC" compile --from iptables-save --force --rule-ids -t $t -o "$tmp/p.ipt" "$policy" &&
+			ip netns exec "$FW" $t-restore "$tmp/p.ipt" || return 1
 	else
 		"$FWC" compile --force --rule-ids -t ipset -o "$tmp/p.ipset" "$policy" &&
 			"$FWC" compile --force --rule-ids -t iptables -o "$tmp/p.ipt4" "$policy" &&
@@ -36,7 +41,7 @@ run() {   # run BACKEND
 			ip netns exec "$FW" ip6tables-restore "$tmp/p.ipt6" || return 1
 	fi
 	# shellcheck disable=SC2046
-	"$REFEREE" ${REFEREE_ARGS:-} -b "$1" -f "$FW" $(topo_peers) "$policy" "$packets"
+	"$REFEREE" ${REFEREE_ARGS:-} ${DUMP:+-I} -b "$1" -f "$FW" $(topo_peers) "$policy" "$packets"
 }
 for b in nft iptables; do
 	[ "$which" = both ] || [ "$which" = "$b" ] || continue

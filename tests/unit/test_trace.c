@@ -2010,6 +2010,86 @@ static void test_assumptions(void)
 	done(ir);
 }
 
+/* What only the importer makes: targets kept as text (go on, accept,
+ * drop; no target at all), negated protocol and fragment matches, "eth+"
+ * wildcards, the security table after filter. */
+static void test_imported_kinds(void)
+{
+	struct ir *ir = ir_new();
+	struct ir_chain *c = ir_chain_add(ir, "input", TBL_FILTER, HOOK_INPUT);
+	c->policy = ACT_DROP;
+	struct ir_rule *r = ir_rule_add(ir, c, NULL);
+	r->origin = "count";                       /* no target */
+	r->family = 4;
+	r->act.kind = ACT_OTHER;
+	r = ir_rule_add(ir, c, NULL);
+	r->origin = "nflog";                       /* goes on */
+	r->family = 4;
+	r->act.kind = ACT_OTHER;
+	r->act.text = "NFLOG --nflog-group 2";
+	r->act.ov = OV_CONTINUE;
+	r = ir_rule_add(ir, c, NULL);
+	r->origin = "not-tcp";                     /* ! -p tcp -> TARPIT (drop) */
+	r->family = 4;
+	struct ir_match *m = ir_match_add(r, M_PROTO);
+	m->proto = 6;
+	m->neg = true;
+	r->act.kind = ACT_OTHER;
+	r->act.text = "TARPIT";
+	r->act.ov = OV_DROP;
+	r = ir_rule_add(ir, c, NULL);
+	r->origin = "wild";                        /* -i ppp+ ! -f -> NFQUEUE */
+	r->family = 4;
+	m = ir_match_add(r, M_IIF);
+	static const char *ppp[] = { "ppp+" };
+	m->names = ppp;
+	m->nnames = 1;
+	ir_match_add(r, M_FRAGMENT)->neg = true;
+	r->act.kind = ACT_OTHER;
+	r->act.text = "NFQUEUE --queue-num 3";
+	r->act.ov = OV_ACCEPT;
+	struct ir_chain *sec = ir_chain_add(ir, "security-input", TBL_SECURITY, HOOK_INPUT);
+	sec->policy = ACT_ACCEPT;
+	r = ir_rule_add(ir, sec, NULL);
+	r->origin = "secmark";
+	r->family = 4;
+	r->act.kind = ACT_OTHER;
+	r->act.text = "SECMARK --selctx x";
+	r->act.ov = OV_CONTINUE;
+	ir_sort(ir);
+
+	struct trace_opts o = defaults;
+	struct trace_result res;
+	/* udp: not tcp, so the TARPIT rule takes it */
+	TRACE(ir, "udp 198.51.100.7:40000 -> 192.0.2.1:53 in ppp0", &o, &res);
+	STEPS(&res, "input:count other", "input:nflog other", "input:not-tcp other");
+	CU_ASSERT(res.verdict == ACT_DROP && res.verdict_rule &&
+		  !strcmp(res.verdict_rule->origin, "not-tcp"));
+	trace_result_release(&res);
+	/* tcp in ppp0: the wildcard and "! -f" match, NFQUEUE accepts, then
+	 * the security table */
+	TRACE(ir, "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in ppp0", &o, &res);
+	STEPS(&res, "input:count other", "input:nflog other", "input:wild other",
+	      "security-input:secmark other", "security-input:policy");
+	VERDICT(&res, ACT_ACCEPT, 0, NULL);
+	trace_result_release(&res);
+	/* tcp in eth0: no wildcard match, the policy drops it */
+	TRACE(ir, "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in eth0", &o, &res);
+	STEPS(&res, "input:count other", "input:nflog other", "input:policy");
+	VERDICT(&res, ACT_DROP, 0, "input");
+	trace_result_release(&res);
+	/* a fragment in ppp0: "! -f" fails */
+	TRACE(ir, "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in ppp0 fragment", &o, &res);
+	STEPS(&res, "input:count other", "input:nflog other", "input:policy");
+	trace_result_release(&res);
+	CU_ASSERT(ifname_match("ppp+", "ppp0"));
+	CU_ASSERT(ifname_match("ppp+", "ppp"));
+	CU_ASSERT(!ifname_match("ppp+", "pp"));
+	CU_ASSERT(ifname_match("+", "eth0"));
+	CU_ASSERT(!ifname_match("eth0", "eth00"));
+	ir_free(ir);
+}
+
 /* A match fwc cannot model only comes from the importer: build the IR by
  * hand. */
 static void test_assume_unknown(void)
@@ -2419,6 +2499,7 @@ int main(void)
 		{ "trace: tables and hooks per path", test_paths },
 		{ "trace: rate, recent, nth assumptions", test_assumptions },
 		{ "trace: unknown match assumption", test_assume_unknown },
+		{ "trace: kinds only the importer makes", test_imported_kinds },
 		{ "trace: an error stops the trace", test_trace_error },
 		{ "json: the checker", test_json_checker },
 		{ "json: exact output", test_json_exact },
