@@ -466,6 +466,35 @@ void space_init(struct space *s, const struct ir *ir)
 			cdport |= k == ACT_DNAT || k == ACT_REDIRECT;
 			coif |= k == ACT_REDIRECT;
 		}
+	/* Where the source goes: a policy written per source host (an
+	 * imported university firewall: "-s H -m mac M -j RETURN; -s H -j
+	 * DROP" for thousands of hosts) takes one host out of a flow after
+	 * another, cheap when the source is near the top and a copy of every
+	 * protocol/state branch when it is below them (TUM: 2.0 s -> 0.5 s).
+	 * A policy of services (protocol and ports per rule) is the other
+	 * way round (10,000 generated rules: 3.1 s -> 5.1 s with the source
+	 * on top). So: on top when a quarter of the rules that test the
+	 * source test no protocol or port. */
+	size_t n_src = 0, n_src_only = 0;
+	for (size_t i = 0; i < ir->nchains; i++)
+		for (size_t j = 0; j < ir->chains[i]->n; j++) {
+			const struct ir_rule *r = ir->chains[i]->rules[j];
+			bool src = false, l4 = false;
+			for (size_t k = 0; k < r->nm; k++) {
+				enum ir_mkind mk = r->m[k].kind;
+				src |= mk == M_SADDR || mk == M_SSET;
+				l4 |= mk == M_PROTO || mk == M_SPORT || mk == M_DPORT;
+			}
+			n_src += src;
+			n_src_only += src && !l4;
+		}
+	bool src_top = n_src >= 64 && n_src_only * 4 >= n_src;
+	/* for the tests: the analysis must not depend on the order */
+	const char *force = getenv("FWC_SPACE_SRC_TOP");
+	if (force && *force)
+		src_top = *force == '1';
+	if (src_top)
+		v = alloc_field(s, F_SADDR, 128, false, v);
 	v = alloc_field(s, F_OIF, ifb, coif, v);
 	v = alloc_field(s, F_UID, uidb, false, v);
 	v = alloc_field(s, F_PROTO, 8, false, v);
@@ -479,7 +508,8 @@ void space_init(struct space *s, const struct ir *ir)
 	 * prefix. The destination below the ports: rules seldom test it in
 	 * input, and its orig == cur chain (with DNAT) is then one shared
 	 * tail instead of a copy under every port range. */
-	v = alloc_field(s, F_SADDR, 128, false, v);
+	if (!src_top)
+		v = alloc_field(s, F_SADDR, 128, false, v);
 	v = alloc_field(s, F_SPORT, 16, false, v);
 	v = alloc_field(s, F_DPORT, 16, cdport, v);
 	v = alloc_field(s, F_DADDR, 128, cdst, v);
