@@ -2089,24 +2089,12 @@ struct ir *import_dump(const char *path, int family, enum fwc_dump dump, FILE *o
 {
 	struct srcfile *src;
 	if (!strcmp(path, "-")) {
-		char *text = NULL;
-		size_t len = 0, cap = 0;
-		for (;;) {
-			if (len + 65536 + 1 > cap) {
-				cap = cap ? cap * 2 : 131072;
-				text = xrealloc(text, cap);
-			}
-			size_t n = fread(text + len, 1, cap - len - 1, stdin);
-			len += n;
-			if (n == 0)
-				break;
-		}
-		if (ferror(stdin)) {
-			free(text);
+		size_t len;
+		char *text = read_file("-", &len);
+		if (!text) {
 			diag_error(NULL, "cannot read standard input: %s", strerror(errno));
 			return NULL;
 		}
-		text[len] = '\0';
 		src = src_from_text("<stdin>", text, len, NULL);
 	} else {
 		src = src_load(path, NULL);

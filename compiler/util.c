@@ -89,7 +89,8 @@ void bug_at(const char *file, int line, const char *fmt, ...)
 
 char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	bool in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "rb");
 	if (!f)
 		return NULL;
 	size_t cap = 65536, n = 0;
@@ -106,12 +107,14 @@ char *read_file(const char *path, size_t *len)
 	}
 	if (ferror(f)) {
 		int e = errno ? errno : EIO;
-		fclose(f);
+		if (!in)
+			fclose(f);
 		free(buf);
 		errno = e;
 		return NULL;
 	}
-	fclose(f);
+	if (!in)
+		fclose(f);
 	buf[n] = '\0';
 	if (len)
 		*len = n;

@@ -46,7 +46,7 @@ void bug_at(const char *file, int line, const char *fmt, ...)
 
 /* Read a whole file; returns NULL and sets errno on failure. The buffer is
  * NUL-terminated and has *len bytes before the NUL. */
-char *read_file(const char *path, size_t *len);
+char *read_file(const char *path, size_t *len);   /* "-": standard input */
 
 /* Edit distance counting a swap of neighbours as one (optimal string
  * alignment), for "did you mean". */
