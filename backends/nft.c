@@ -111,11 +111,6 @@ static void limit_name(char *buf, size_t n, const struct ir_match *m, int fam,
 	}
 }
 
-static bool proto_has_ports(int p)
-{
-	return p == 6 || p == 17 || p == 132 || p == 33 || p == 136;
-}
-
 static const char *l4_kw(int p)
 {
 	switch (p) {

@@ -2784,6 +2784,72 @@ void ast_dump(FILE *out, const struct ast_stmt *s)
 
 /* ------------------------------------------------------------------ */
 
+static int zone_loc_cmp(const void *pa, const void *pb)
+{
+	const struct ir_zone *a = pa, *b = pb;
+	int c = strcmp(a->loc.file ? a->loc.file->path : "",
+		       b->loc.file ? b->loc.file->path : "");
+	if (c)
+		return c;
+	if (a->loc.line != b->loc.line)
+		return a->loc.line < b->loc.line ? -1 : 1;
+	return a->loc.col < b->loc.col ? -1 : a->loc.col > b->loc.col;
+}
+
+static int svc_cmp(const void *pa, const void *pb)
+{
+	const struct ir_service *a = pa, *b = pb;
+	if (a->declared != b->declared)
+		return a->declared ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* The zones and services the graph labels with: every zone declared
+ * (and resolved), every service declared or named in a rule. */
+static void export_zones_services(struct fe *fe)
+{
+	struct ir *ir = fe->ir;
+	for (size_t i = 0; i < fe->nsyms; i++) {
+		struct sym *s = fe->syms[i];
+		if (s->kind == SYM_ZONE && !s->builtin && s->state == 2) {
+			VEC_PUSH(ir->zones, ir->nzones, ir->capzones);
+			struct ir_zone *z = &ir->zones[ir->nzones++];
+			memset(z, 0, sizeof(*z));
+			z->name = s->name;
+			z->loc = s->loc;
+			z->nifaces = s->zone.nifaces;
+			z->ifaces = arena_alloc(&ir->arena, (z->nifaces + 1) * sizeof(char *));
+			for (size_t k = 0; k < z->nifaces; k++)
+				z->ifaces[k] = s->zone.ifaces[k];
+			z->has_net = s->zone.has_net;
+			iset_init(&z->net4, 32);
+			iset_init(&z->net6, 128);
+			if (z->has_net) {
+				iset_copy(&z->net4, &s->zone.net.v4);
+				iset_copy(&z->net6, &s->zone.net.v6);
+			}
+		} else if (s->kind == SYM_SERVICE && s->state == 2 && s->svc.n &&
+			   (s->used || !s->builtin)) {
+			VEC_PUSH(ir->svcs, ir->nsvcs, ir->capsvcs);
+			struct ir_service *v = &ir->svcs[ir->nsvcs++];
+			v->name = s->name;
+			v->declared = !s->builtin;
+			v->np = s->svc.n;
+			v->p = arena_alloc(&ir->arena, v->np * sizeof(*v->p));
+			for (size_t k = 0; k < v->np; k++) {
+				v->p[k].proto = s->svc.v[k].proto;
+				v->p[k].lo = s->svc.v[k].lo;
+				v->p[k].hi = s->svc.v[k].hi;
+				v->p[k].any_port = s->svc.v[k].any_port;
+			}
+		}
+	}
+	if (ir->nzones > 1)
+		qsort(ir->zones, ir->nzones, sizeof(*ir->zones), zone_loc_cmp);
+	if (ir->nsvcs > 1)
+		qsort(ir->svcs, ir->nsvcs, sizeof(*ir->svcs), svc_cmp);
+}
+
 struct ir *frontend_compile(const char *path, const struct fwc_opts *o,
 			    enum fwc_dump dump, FILE *out)
 {
@@ -2811,6 +2877,7 @@ struct ir *frontend_compile(const char *path, const struct fwc_opts *o,
 	lower_all(&fe, head);
 	check_loops(fe.ir);
 	ir_sort(fe.ir);
+	export_zones_services(&fe);
 	for (size_t i = 0; i < fe.nsyms; i++) {
 		struct sym *s = fe.syms[i];
 		if (!s->builtin && s->kind != SYM_CHAIN && s->loc.file) {

@@ -34,6 +34,12 @@ void ir_free(struct ir *ir)
 		ir_rule_release(ir->mgmt[i]);
 	free(ir->mgmt);
 	free(ir->defs);
+	for (size_t i = 0; i < ir->nzones; i++) {
+		iset_release(&ir->zones[i].net4);
+		iset_release(&ir->zones[i].net6);
+	}
+	free(ir->zones);
+	free(ir->svcs);
 	for (size_t i = 0; i < ir->nsets; i++)
 		iset_release(&ir->sets[i]->elems);
 	free(ir->chains);

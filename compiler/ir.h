@@ -146,6 +146,26 @@ struct ir_def {
 	bool used;
 };
 
+/* A zone the policy declares (for the zone graph): its interfaces and,
+ * when it has them, its networks. */
+struct ir_zone {
+	const char *name;
+	const char **ifaces;           /* arena */
+	size_t nifaces;
+	bool has_net;
+	struct iset net4, net6;
+	struct loc loc;
+};
+
+/* A service the policy names (declared, or from /etc/services or
+ * firewalld), with its ports: names for the zone graph's labels. */
+struct ir_service {
+	const char *name;
+	struct { int proto; uint16_t lo, hi; bool any_port; } *p;   /* arena */
+	size_t np;
+	bool declared;                 /* a `service` statement */
+};
+
 struct ir {
 	struct arena arena;
 	struct arena ast_arena;        /* names the IR points into */
@@ -160,6 +180,10 @@ struct ir {
 	size_t nmgmt, capmgmt;
 	struct ir_def *defs;
 	size_t ndefs, capdefs;
+	struct ir_zone *zones;         /* declaration order */
+	size_t nzones, capzones;
+	struct ir_service *svcs;       /* declared first, then by name */
+	size_t nsvcs, capsvcs;
 	const char *source;            /* top file, for headers */
 	int family;                    /* 0: both; 4 or 6: an imported dump,
 					  which governs that family only */

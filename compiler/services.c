@@ -99,8 +99,7 @@ const char *proto_name(int proto)
 	return NULL;
 }
 
-/* Protocols whose packets carry port numbers. */
-static bool proto_has_ports(int proto)
+bool proto_has_ports(int proto)
 {
 	return proto == 6 || proto == 17 || proto == 33 || proto == 132 ||
 		proto == 136;
@@ -174,6 +173,7 @@ struct svc_ent {
 	const char *name;       /* points into svcdb.buf */
 	int proto;
 	uint16_t port;
+	bool primary;           /* the line's name, not an alias */
 };
 
 struct svcdb {
@@ -239,7 +239,7 @@ static int svcdb_line(struct svcdb *db, char *line, const char *path,
 	}
 	for (char *n = name; n; n = strtok_r(NULL, ws, &save)) {
 		VEC_PUSH(db->v, db->n, db->cap);
-		db->v[db->n++] = (struct svc_ent){ n, proto, port };
+		db->v[db->n++] = (struct svc_ent){ n, proto, port, n == name };
 	}
 	return 0;
 }
@@ -278,9 +278,13 @@ struct svcdb *svcdb_load(const char *path, char *err, size_t errlen)
 	if (db->n > 1) {
 		qsort(db->v, db->n, sizeof(*db->v), svc_ent_cmp);
 		size_t w = 1;
-		for (size_t i = 1; i < db->n; i++)
+		for (size_t i = 1; i < db->n; i++) {
 			if (svc_ent_cmp(&db->v[i], &db->v[w - 1]))
 				db->v[w++] = db->v[i];
+			else
+				/* a line's name and another's alias: a name */
+				db->v[w - 1].primary |= db->v[i].primary;
+		}
 		db->n = w;
 	}
 	return db;
@@ -319,6 +323,19 @@ size_t svcdb_lookup(const struct svcdb *db, const char *name,
 		k++;
 	}
 	return k;
+}
+
+const char *svcdb_name_of(const struct svcdb *db, int proto, unsigned port)
+{
+	const char *best = NULL;
+	for (size_t i = 0; i < db->n; i++) {
+		const struct svc_ent *e = &db->v[i];
+		if (e->proto != proto || e->port != port || !e->primary)
+			continue;
+		if (!best || strcmp(e->name, best) < 0)
+			best = e->name;
+	}
+	return best;
 }
 
 void svcdb_foreach_name(const struct svcdb *db,

@@ -41,6 +41,9 @@ void svcdb_free(struct svcdb *db);
  * "domain" gives 53/tcp and 53/udp), ordered by proto then port, duplicates
  * removed. Returns the number appended (0: unknown name). */
 size_t svcdb_lookup(const struct svcdb *db, const char *name, struct svc_list *out);
+/* The name services(5) gives proto/port (not an alias; the first in
+ * alphabetical order when several lines give it), or NULL. */
+const char *svcdb_name_of(const struct svcdb *db, int proto, unsigned port);
 /* Iterate over every known name and alias (for "did you mean"). */
 void svcdb_foreach_name(const struct svcdb *db,
 			void (*cb)(const char *name, void *ctx), void *ctx);
@@ -61,6 +64,8 @@ void firewalld_foreach_name(const char *const *dirs,
 /* "tcp" -> 6 etc. (from a fixed table, not /etc/protocols, so output is
  * the same everywhere); -1 if unknown. And back: NULL if unknown. */
 int proto_by_name(const char *name);
+/* Protocols whose packets carry port numbers (tcp udp dccp sctp udplite). */
+bool proto_has_ports(int proto);
 const char *proto_name(int proto);
 
 #endif

@@ -223,6 +223,20 @@ static void test_svcdb_multi_proto(void)
 	svc_list_release(&l);
 }
 
+/* The reverse lookup the zone graph names ports with: the line's name,
+ * never an alias; of two lines for one port, the first name in
+ * alphabetical order; the protocol counts. */
+static void test_svcdb_name_of(void)
+{
+	CU_ASSERT_STRING_EQUAL(svcdb_name_of(fixture_db, 6, 22), "ssh");
+	CU_ASSERT_STRING_EQUAL(svcdb_name_of(fixture_db, 6, 80), "http");
+	/* 8080/tcp: "webcache" (alias http-alt) and "http-alt" */
+	CU_ASSERT_STRING_EQUAL(svcdb_name_of(fixture_db, 6, 8080), "http-alt");
+	CU_ASSERT_STRING_EQUAL(svcdb_name_of(fixture_db, 17, 443), "https");
+	CU_ASSERT_PTR_NULL(svcdb_name_of(fixture_db, 17, 80));
+	CU_ASSERT_PTR_NULL(svcdb_name_of(fixture_db, 6, 65000));
+}
+
 static void test_svcdb_aliases(void)
 {
 	struct svc_list l = { 0 };
@@ -701,6 +715,7 @@ int main(void)
 		{ "single", test_svcdb_single },
 		{ "multi_proto", test_svcdb_multi_proto },
 		{ "aliases", test_svcdb_aliases },
+		{ "name_of", test_svcdb_name_of },
 		{ "dedup", test_svcdb_dedup },
 		{ "edges", test_svcdb_edges },
 		{ "ddp_skipped", test_svcdb_ddp_skipped },
