@@ -9,7 +9,7 @@ CC      ?= cc
 BUILD   ?= build
 
 PKGS_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
-PKGS_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+PKGS_LIBS   := $(shell pkg-config --libs libxml-2.0 libcgraph libgvc 2>/dev/null || echo -lxml2 -lgvc -lcgraph -lcdt)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror
@@ -32,10 +32,11 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             libcunit1-dev libbdd-dev libbpf-dev clang bpftool iptables \
-            nftables ipset iproute2 conntrack libnftnl-dev libmnl-dev
+            nftables ipset iproute2 conntrack libnftnl-dev libmnl-dev \
+            libxml2-utils
 
 .PHONY: all deps demo check check-asan check-kernel-long unit golden errors \
-        lint-golden import exact kernel install clean bench
+        lint-golden import graph docs exact kernel install clean bench
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
@@ -115,6 +116,17 @@ golden: $(BUILD)/fwc
 errors: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/errors.sh
 
+# fwc graph: DOT goldens, SVG well-formed with the expected nodes and
+# edges, options, errors, corpus dumps (tests/graph.sh).
+graph: $(BUILD)/fwc
+	@FWC=$(BUILD)/fwc sh tests/graph.sh
+
+# The rendered examples the README shows (committed; regenerate after a
+# change to the graph code or the example).
+docs: $(BUILD)/fwc
+	$(BUILD)/fwc graph --kind zones -o docs/home-router-zones.svg examples/home-router.fw
+	$(BUILD)/fwc graph --kind chains -o docs/home-router-chains.svg examples/home-router.fw
+
 lint-golden: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/lint.sh
 
@@ -163,7 +175,7 @@ check-kernel-long: deps
 
 check: deps
 	$(MAKE) all
-	$(MAKE) unit golden errors lint-golden import exact kernel
+	$(MAKE) unit golden errors lint-golden import graph exact kernel
 
 check-asan: deps
 	$(MAKE) BUILD=build-asan CC=gcc \

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "lint.h"
+#include "services.h"
 #include "space.h"
 
 #define DEPTH_MAX 64
@@ -2239,4 +2240,344 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	free(an.mk);
 	space_done(&an.s);
 	return 0;
+}
+
+/* ---- the zone matrix (fwc graph --kind zones) ---- */
+
+/* The packets "from" node n (in = true) or "to" it; the self node is the
+ * path's business (space_path). */
+static BDD node_cond(struct an *an, const struct zm_node *n, bool from)
+{
+	BDD c = bref(bddtrue);
+	if (n->kind == ZN_SELF)
+		return c;
+	if (n->kind == ZN_IFACE || n->kind == ZN_OTHER) {
+		size_t idx = n->kind == ZN_OTHER ? an->s.nif + 1
+						 : space_if_index(&an->s, n->name);
+		BDD t = fld_eq(&an->s, from ? F_IIF : F_OIF, idx, false);
+		band(&c, t);
+		bdd_delref(t);
+		return c;
+	}
+	const struct ir_zone *z = n->zone;
+	if (z->nifaces) {
+		struct ir_match m = { .kind = from ? M_IIF : M_OIF };
+		m.names = z->ifaces;
+		m.nnames = z->nifaces;
+		BDD t = space_match(&an->s, &m, 0, true);
+		band(&c, t);
+		bdd_delref(t);
+	}
+	if (z->has_net) {
+		BDD nets = bref(bddfalse);
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct ir_match m = { .kind = from ? M_SADDR : M_DADDR };
+			m.set = fam == 4 ? z->net4 : z->net6;
+			if (!m.set.n)
+				continue;
+			BDD t = space_match(&an->s, &m, fam, true);
+			BDD f = fam_is(&an->s, fam);
+			band(&t, f);
+			bdd_delref(f);
+			bor(&nets, t);
+			bdd_delref(t);
+		}
+		band(&c, nets);
+		bdd_delref(nets);
+	}
+	return c;
+}
+
+static void keep_field(struct an *an, int *keep, enum fld f, bool orig)
+{
+	const struct field *df = &an->s.f[f];
+	for (int i = 0; i < df->bits; i++)
+		keep[(orig && df->orig >= 0 ? df->orig : df->cur) + i * df->stride] = 1;
+}
+
+/* Every variable but the protocol and the (cur or orig) destination port,
+ * and with ifs, the interfaces. */
+static BDD all_but_service(struct an *an, bool orig, bool ifs)
+{
+	int *keep = xcalloc((size_t)an->s.nvars, sizeof(int));
+	keep_field(an, keep, F_PROTO, orig);
+	keep_field(an, keep, F_DPORT, orig);
+	if (ifs) {
+		keep_field(an, keep, F_IIF, orig);
+		keep_field(an, keep, F_OIF, orig);
+	}
+	int *v = xcalloc((size_t)an->s.nvars, sizeof(int));
+	int n = 0;
+	for (int i = 0; i < an->s.nvars; i++)
+		if (!keep[i])
+			v[n++] = i;
+	BDD set = bref(bdd_makeset(v, n));
+	free(keep);
+	free(v);
+	return set;
+}
+
+static void zm_push(struct zm_edge *e, int proto, unsigned lo, unsigned hi, bool full)
+{
+	if (e->n && e->it[e->n - 1].proto == proto && e->it[e->n - 1].full == full &&
+	    (unsigned)e->it[e->n - 1].hi + 1 == lo) {
+		e->it[e->n - 1].hi = (uint16_t)hi;
+		return;
+	}
+	VEC_PUSH(e->it, e->n, e->cap);
+	e->it[e->n++] = (struct zm_item){ proto, (uint16_t)lo, (uint16_t)hi, full };
+}
+
+/* The port intervals of x, a BDD over the destination port only (MSB
+ * first), in order. */
+static void port_intervals(struct an *an, BDD x, int depth, unsigned prefix,
+			   struct zm_edge *e, int proto, bool full)
+{
+	const struct field *df = &an->s.f[F_DPORT];
+	if (x == bddfalse)
+		return;
+	if (x == bddtrue || depth == (int)df->bits) {
+		unsigned span = 1u << (df->bits - depth);
+		zm_push(e, proto, prefix * span, prefix * span + span - 1, full);
+		return;
+	}
+	int var = df->cur + depth * df->stride;
+	BDD lo, hi;
+	if (bdd_var(x) == var) {
+		lo = bdd_low(x);
+		hi = bdd_high(x);
+	} else {
+		lo = hi = x;   /* this bit is free */
+	}
+	port_intervals(an, lo, depth + 1, prefix * 2, e, proto, full);
+	port_intervals(an, hi, depth + 1, prefix * 2 + 1, e, proto, full);
+}
+
+static int zm_item_cmp(const void *pa, const void *pb)
+{
+	const struct zm_item *a = pa, *b = pb;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Split p (over protocol and cur destination port) into items. */
+static void service_items(struct an *an, BDD p, struct zm_edge *e, bool full)
+{
+	for (int proto = 0; proto < 256; proto++) {
+		BDD pv = fld_eq(&an->s, F_PROTO, (u128)proto, false);
+		BDD r = bref(bdd_restrict(p, pv));
+		bdd_delref(pv);
+		if (r != bddfalse) {
+			if (proto_has_ports(proto))
+				port_intervals(an, r, 0, 0, e, proto, full);
+			else
+				zm_push(e, proto, 0, 65535, full);
+		}
+		bdd_delref(r);
+	}
+}
+
+int analyze_matrix(const struct ir *ir, struct zmatrix *zm)
+{
+	memset(zm, 0, sizeof(*zm));
+	struct lint_opts o;
+	lint_opts_default(&o);
+	struct lint_result res = { 0 };
+	struct an an;
+	memset(&an, 0, sizeof(an));
+	an.ir = ir;
+	an.o = &o;
+	an.res = &res;
+	space_init(&an.s, ir);
+	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
+	for (size_t i = 0; i <= ir->nrules; i++) {
+		an.ri[i].mmay = an.ri[i].mmust = -1;
+		an.ri[i].hit = bref(bddfalse);
+		an.ri[i].hit_all = bref(bddfalse);
+	}
+	an.universe = -1;
+	for (int p = 0; p < 3; p++)
+		run_path(&an, (enum path)p);
+
+	/* the nodes: the zones, else the interfaces the rules name */
+	if (ir->nzones) {
+		for (size_t i = 0; i < ir->nzones; i++) {
+			VEC_PUSH(zm->node, zm->nnode, zm->capnode);
+			zm->node[zm->nnode++] = (struct zm_node){ ir->zones[i].name, ZN_ZONE,
+								  &ir->zones[i] };
+		}
+	} else {
+		for (size_t i = 1; i <= an.s.nif; i++) {
+			if (!strcmp(an.s.ifnames[i], "lo"))
+				continue;
+			VEC_PUSH(zm->node, zm->nnode, zm->capnode);
+			zm->node[zm->nnode++] = (struct zm_node){ xstrdup(an.s.ifnames[i]),
+								  ZN_IFACE, NULL };
+		}
+		VEC_PUSH(zm->node, zm->nnode, zm->capnode);
+		zm->node[zm->nnode++] = (struct zm_node){ xstrdup("(other)"), ZN_OTHER, NULL };
+	}
+	VEC_PUSH(zm->node, zm->nnode, zm->capnode);
+	zm->node[zm->nnode++] = (struct zm_node){ "self", ZN_SELF, NULL };
+
+	/* a new connection: state new as it came in, no fragment, a tcp
+	 * packet with SYN alone */
+	BDD nw = fld_eq(&an.s, F_STATE, 0, true);
+	BDD frag = bref(bdd_nithvar(an.s.f[F_FRAG].cur));
+	BDD tcp = fld_eq(&an.s, F_PROTO, 6, false);
+	BDD syn = fld_eq(&an.s, F_TCPFLAGS, TCPF_SYN, false);
+	BDD syn_ok = bref(bdd_imp(tcp, syn));
+	BDD newconn = bref(bdd_and(nw, frag));
+	band(&newconn, syn_ok);
+	BDD drop_cur = all_but_service(&an, false, false);
+	BDD drop_orig = all_but_service(&an, true, false);
+	BDD *from = xcalloc(zm->nnode, sizeof(BDD)), *to = xcalloc(zm->nnode, sizeof(BDD));
+	bool by_if = true;   /* the nodes are interfaces only */
+	for (size_t i = 0; i < zm->nnode; i++) {
+		from[i] = node_cond(&an, &zm->node[i], true);
+		to[i] = node_cond(&an, &zm->node[i], false);
+		if (zm->node[i].kind == ZN_ZONE && zm->node[i].zone->has_net)
+			by_if = false;
+	}
+	if (getenv("FWC_MATRIX_GENERAL"))
+		by_if = false;   /* tests: the general computation */
+	/* Interfaces only (a dump): the accepted and the missed connections
+	 * of each path projected once on interfaces and service; each pair
+	 * then costs little. */
+	BDD pacc[3], pmiss[3];
+	if (by_if) {
+		BDD keep_c = all_but_service(&an, false, true);
+		BDD keep_o = all_but_service(&an, true, true);
+		for (int p = 0; p < 3; p++) {
+			BDD a = bref(bdd_and(an.acc[p].may, newconn));
+			pacc[p] = bref(bdd_exist(a, keep_c));
+			bdd_delref(a);
+			BDD pth = space_path(&an.s, (enum path)p);
+			band(&pth, an.s.dom);
+			BDD qo = space_to_orig(&an.s, pth);
+			bdd_delref(pth);
+			band(&qo, newconn);
+			BDD miss = bref(bdd_apply(qo, an.acc_orig_must[p], bddop_diff));
+			bdd_delref(qo);
+			BDD mp = bref(bdd_exist(miss, keep_o));
+			bdd_delref(miss);
+			pmiss[p] = bref(bdd_replace(mp, an.s.orig2cur));
+			bdd_delref(mp);
+		}
+		bdd_delref(keep_c);
+		bdd_delref(keep_o);
+		bdd_delref(drop_cur);
+		bdd_delref(drop_orig);
+		/* from here on, only the interfaces are left to drop */
+		int *keep = xcalloc((size_t)an.s.nvars, sizeof(int));
+		keep_field(&an, keep, F_PROTO, false);
+		keep_field(&an, keep, F_DPORT, false);
+		int *v = xcalloc((size_t)an.s.nvars, sizeof(int));
+		int n = 0;
+		for (int i = 0; i < an.s.nvars; i++)
+			if (!keep[i])
+				v[n++] = i;
+		drop_cur = bref(bdd_makeset(v, n));
+		free(keep);
+		free(v);
+	}
+	for (size_t a = 0; a < zm->nnode; a++)
+		for (size_t b = 0; b < zm->nnode; b++) {
+			bool sa = zm->node[a].kind == ZN_SELF, sb = zm->node[b].kind == ZN_SELF;
+			if (sa && sb)
+				continue;
+			enum path p = sa ? PATH_OUTPUT : sb ? PATH_INPUT : PATH_FORWARD;
+			/* who asks: the from side as it came in, the to side and
+			 * the service after the rewrites (a port forward's
+			 * target) */
+			BDD q = bref(bdd_and(from[a], to[b]));
+			band(&q, newconn);
+			BDD any = bref(bdd_and(by_if ? pacc[p] : an.acc[p].may, q));
+			if (any == bddfalse) {
+				bdd_delref(any);
+				bdd_delref(q);
+				continue;
+			}
+			BDD pany = bref(bdd_exist(any, drop_cur));
+			bdd_delref(any);
+			BDD mcur;
+			if (by_if) {
+				BDD m = bref(bdd_and(pmiss[p], q));
+				mcur = bref(bdd_exist(m, drop_cur));
+				bdd_delref(m);
+				goto have_miss;
+			}
+			/* some of the service's packets between the two are
+			 * not accepted (for certain): partly allowed */
+			BDD qo = space_to_orig(&an.s, to[b]);
+			band(&qo, from[a]);
+			band(&qo, newconn);
+			BDD pth = space_path(&an.s, p);
+			BDD ptho = space_to_orig(&an.s, pth);
+			bdd_delref(pth);
+			band(&qo, ptho);
+			bdd_delref(ptho);
+			BDD dom = space_to_orig(&an.s, an.s.dom);
+			band(&qo, dom);
+			bdd_delref(dom);
+			BDD miss = bref(bdd_apply(qo, an.acc_orig_must[p], bddop_diff));
+			bdd_delref(qo);
+			BDD mproj = bref(bdd_exist(miss, drop_orig));
+			bdd_delref(miss);
+			mcur = bref(bdd_replace(mproj, an.s.orig2cur));
+			bdd_delref(mproj);
+have_miss:;
+			BDD full = bref(bdd_apply(pany, mcur, bddop_diff));
+			BDD part = bref(bdd_and(pany, mcur));
+			VEC_PUSH(zm->e, zm->ne, zm->cape);
+			struct zm_edge *e = &zm->e[zm->ne++];
+			memset(e, 0, sizeof(*e));
+			e->from = a;
+			e->to = b;
+			/* the families a packet between the two can have (a zone
+			 * of IPv4 networks has no ICMPv6) */
+			for (int fam = 4; fam <= 6; fam += 2) {
+				BDD fb = fam_is(&an.s, fam);
+				band(&fb, q);
+				band(&fb, an.s.dom);
+				bool ok = fb != bddfalse && (!ir->family || ir->family == fam);
+				bdd_delref(fb);
+				if (fam == 4)
+					e->v4 = ok;
+				else
+					e->v6 = ok;
+			}
+			service_items(&an, full, e, true);
+			service_items(&an, part, e, false);
+			if (e->n > 1)
+				qsort(e->it, e->n, sizeof(*e->it), zm_item_cmp);
+			BDD all[] = { pany, mcur, full, part, q };
+			for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+				bdd_delref(all[k]);
+		}
+	free(from);
+	free(to);
+	for (size_t i = 0; i <= ir->nrules; i++)
+		free(an.ri[i].v);
+	free(an.ri);
+	free(an.ev);
+	free(an.dn);
+	free(an.vis);
+	free(an.mk);
+	space_done(&an.s);
+	lint_result_release(&res);
+	return 0;
+}
+
+void zmatrix_release(struct zmatrix *zm)
+{
+	for (size_t i = 0; i < zm->nnode; i++)
+		if (zm->node[i].kind == ZN_IFACE || zm->node[i].kind == ZN_OTHER)
+			free((char *)zm->node[i].name);
+	free(zm->node);
+	for (size_t i = 0; i < zm->ne; i++)
+		free(zm->e[i].it);
+	free(zm->e);
+	memset(zm, 0, sizeof(*zm));
 }

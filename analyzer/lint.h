@@ -124,6 +124,47 @@ void lint_related_add(struct lint_finding *f, const struct loc *loc,
 		      const char *role, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* ---- the zone matrix (fwc graph --kind zones) ---- */
+
+enum zm_kind { ZN_ZONE, ZN_IFACE, ZN_OTHER, ZN_SELF };
+
+struct zm_node {
+	const char *name;
+	enum zm_kind kind;
+	const struct ir_zone *zone;     /* ZN_ZONE */
+};
+
+/* One protocol and destination port interval a new connection may use
+ * (a protocol without ports: 0-65535); full when every such packet
+ * between the two nodes is accepted (for certain), else only some
+ * (some sources or destinations, some states of a stateful match). */
+struct zm_item {
+	int proto;
+	uint16_t lo, hi;
+	bool full;
+};
+
+struct zm_edge {
+	size_t from, to;                /* node indices */
+	struct zm_item *it;             /* by protocol, then port */
+	size_t n, cap;
+	bool v4, v6;                    /* families possible between them */
+};
+
+struct zmatrix {
+	struct zm_node *node;           /* the zones (or interfaces), self last */
+	size_t nnode, capnode;
+	struct zm_edge *e;              /* the pairs with something allowed */
+	size_t ne, cape;
+};
+
+/* Which new connections the policy accepts between its zones (a dump:
+ * its interfaces), from the exact packet space: the from side as the
+ * packet came in, the to side and the service after the rewrites (so a
+ * port forward shows at its target). Returns 0, or -1 (diagnostic). */
+int analyze_matrix(const struct ir *ir, struct zmatrix *zm);
+void zmatrix_release(struct zmatrix *zm);
+
 /* ---- report.c ---- */
 
 /* Drop findings suppressed by a "# fwc-ignore: CHECK[, CHECK...]" comment

@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
+#include "graph.h"
 #include "import.h"
 #include "lint.h"
 #include "trace.h"
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 	fputs("usage: fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY\n"
 	      "       fwc trace [options] POLICY PACKET...\n"
 	      "       fwc lint [options] POLICY\n"
+	      "       fwc graph [options] POLICY\n"
 	      "       fwc --version | --help\n"
 	      "\n"
 	      "compile options:\n"
@@ -78,6 +80,20 @@ static void usage(FILE *out)
 	      "      --color, --services, --firewalld-dir, --datadir as for compile\n"
 	      "  checks: shadowed redundant empty-match mark-order mark-overwritten\n"
 	      "          nat-bypass lockout unused unreachable-chain unknown-match\n"
+	      "\n"
+	      "graph options (fwc graph [options] POLICY):\n"
+	      "      --kind K          chains (default): tables, hooks, chains, jumps;\n"
+	      "                        zones: which services new connections may use\n"
+	      "                        between zones (a dump: interfaces) and self\n"
+	      "      --format F        svg (default), dot, png\n"
+	      "  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	      "      --table T         chains: only table T (filter, nat, mangle, raw,\n"
+	      "                        security)\n"
+	      "      --chain NAME      chains: NAME and the chains it jumps to\n"
+	      "      --depth N         with --chain: follow N levels of jumps (default 2)\n"
+	      "      --layout L        zones: graph, matrix (one table), or auto (default:\n"
+	      "                        the table for more than 8 zones or interfaces)\n"
+	      "      --from, --services, --firewalld-dir, --datadir as for compile\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
 	      "             3 out of memory, 4 internal error\n", out);
@@ -776,6 +792,164 @@ static int cmd_lint(int argc, char **argv)
 	return errors || (werror && warnings) ? FWC_EXIT_ERROR : FWC_EXIT_OK;
 }
 
+static int cmd_graph(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "format", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "table", required_argument, NULL, 't' },
+		{ "chain", required_argument, NULL, 'c' },
+		{ "depth", required_argument, NULL, 'D' },
+		{ "layout", required_argument, NULL, 'L' },
+		POLICY_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct graph_opts go = { GRAPH_CHAINS, GRAPH_SVG, -1, NULL, 2, NULL, GRAPH_LAYOUT_AUTO };
+	const char *outpath = NULL;
+	struct policy_opts po = { 0 };
+	bool depth_given = false, layout_given = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (!strcmp(optarg, "chains"))
+				go.kind = GRAPH_CHAINS;
+			else if (!strcmp(optarg, "zones"))
+				go.kind = GRAPH_ZONES;
+			else {
+				fprintf(stderr, "fwc: unknown graph kind '%s' (chains, zones)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'T':
+			if (!strcmp(optarg, "svg"))
+				go.format = GRAPH_SVG;
+			else if (!strcmp(optarg, "dot"))
+				go.format = GRAPH_DOT;
+			else if (!strcmp(optarg, "png"))
+				go.format = GRAPH_PNG;
+			else {
+				fprintf(stderr, "fwc: unknown graph format '%s' (svg, dot, png)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 't': {
+			int t = -1;
+			for (int k = 0; k < TBL_MAX; k++)
+				if (!strcmp(optarg, table_name((enum fwc_table)k)))
+					t = k;
+			if (t < 0) {
+				fprintf(stderr, "fwc: unknown table '%s' (raw, mangle, nat, filter, "
+					"security)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			go.table = t;
+			break;
+		}
+		case 'c':
+			go.chain = optarg;
+			break;
+		case 'L':
+			if (!strcmp(optarg, "auto"))
+				go.layout = GRAPH_LAYOUT_AUTO;
+			else if (!strcmp(optarg, "graph"))
+				go.layout = GRAPH_LAYOUT_GRAPH;
+			else if (!strcmp(optarg, "matrix"))
+				go.layout = GRAPH_LAYOUT_MATRIX;
+			else {
+				fprintf(stderr, "fwc: unknown zones layout '%s' (auto, graph, matrix)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			layout_given = true;
+			break;
+		case 'D': {
+			char *end;
+			long d = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || d < 0 || d > 1000) {
+				fprintf(stderr, "fwc: bad --depth '%s' (0 to 1000)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			go.depth = (int)d;
+			depth_given = true;
+			break;
+		}
+		case 'S':
+		case 'F':
+		case 'd':
+		case 'X':
+			if (policy_opt(&po, c, optarg) < 0)
+				return FWC_EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(optind < argc ? "fwc: graph takes one policy file\n"
+				    : "fwc: graph needs a policy file\n", stderr);
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (go.kind == GRAPH_ZONES && (go.chain || go.table >= 0 || depth_given)) {
+		fputs("fwc: --table, --chain and --depth narrow the chains graph, not the "
+		      "zones graph\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (layout_given && go.kind != GRAPH_ZONES) {
+		fputs("fwc: --layout is for --kind zones\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (depth_given && !go.chain) {
+		fputs("fwc: --depth goes with --chain\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (!input_ok(&po, path))
+		return FWC_EXIT_USAGE;
+	policy_opts_done(&po);
+	go.services_file = po.o.services_file;
+	bool color = isatty(2) && getenv("NO_COLOR") == NULL;
+	struct ir *ir = load_ir(&po, path, DUMP_NONE, NULL);
+	if (!ir)
+		return finish(color);
+	diag_print(stderr, color);
+	struct lint_result res = { 0 };
+	bool linted = false;
+	if (go.kind == GRAPH_CHAINS) {
+		/* the findings and reachability drawn on the chains */
+		struct lint_opts lo;
+		lint_opts_default(&lo);
+		analyze(ir, &lo, &res);
+		lint_suppress(&res);
+		linted = true;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = graph_write(&buf, &len, ir, linted ? &res : NULL, &go);
+	if (linted)
+		lint_result_release(&res);
+	ir_free(ir);
+	if (rc < 0) {
+		free(buf);
+		return finish(color);
+	}
+	rc = put_output(outpath, buf, len);
+	free(buf);
+	return rc < 0 ? FWC_EXIT_USAGE : FWC_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -790,6 +964,8 @@ int main(int argc, char **argv)
 		rc = cmd_trace(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "lint"))
 		rc = cmd_lint(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "graph"))
+		rc = cmd_graph(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("fwc %s\n", FWC_VERSION);
 		rc = FWC_EXIT_OK;
