@@ -854,6 +854,97 @@ static int zones_graph(Agraph_t *g, const struct ir *ir, const struct graph_opts
 	return 0;
 }
 
+/* ---- object IDs in creation order ----
+ *
+ * cgraph's default discipline makes a named object's ID the address of
+ * its interned name, and orders subgraphs by ID: the DOT text and the
+ * layout (which cluster goes on top) then depend on the allocator. These
+ * IDs count up instead: named objects get even IDs in the order their
+ * names were first seen, anonymous ones odd IDs, as in the default. */
+
+struct idstate {
+	Agraph_t *g;
+	char **name;            /* name of ID 2 * (i + 1): a cgraph string
+				   (agstrdup: agwrite asks it whether it is
+				   HTML), freed with the graph */
+	size_t n, cap;
+	IDTYPE anon;
+};
+
+static void *id_open(Agraph_t *g, Agdisc_t *disc)
+{
+	(void)disc;
+	struct idstate *st = xcalloc(1, sizeof(*st));
+	st->g = g;
+	st->anon = 1;
+	return st;
+}
+
+static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+	struct idstate *st = state;
+	(void)objtype;
+	if (!str) {
+		*id = st->anon;
+		st->anon += 2;
+		return 1;
+	}
+	/* few names (chains, zones, edge keys): a linear search will do */
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->name[i], str)) {
+			*id = (IDTYPE)(2 * (i + 1));
+			return 1;
+		}
+	if (!createflag)
+		return 0;
+	VEC_PUSH(st->name, st->n, st->cap);
+	st->name[st->n++] = agstrdup(st->g, str);
+	*id = (IDTYPE)(2 * st->n);
+	return 1;
+}
+
+static long id_alloc(void *state, int objtype, IDTYPE request)
+{
+	(void)state;
+	(void)objtype;
+	(void)request;
+	return 0;   /* no object asks for an ID of its own choosing */
+}
+
+static void id_free(void *state, int objtype, IDTYPE id)
+{
+	(void)state;
+	(void)objtype;
+	(void)id;   /* names stay until the graph is closed */
+}
+
+static char *id_print(void *state, int objtype, IDTYPE id)
+{
+	struct idstate *st = state;
+	(void)objtype;
+	if (id % 2 || id == 0 || id / 2 > st->n)
+		return NULL;
+	return st->name[id / 2 - 1];
+}
+
+static void id_close(void *state)
+{
+	struct idstate *st = state;
+	free(st->name);
+	free(st);
+}
+
+static void id_register(void *state, int objtype, void *obj)
+{
+	(void)state;
+	(void)objtype;
+	(void)obj;
+}
+
+static Agiddisc_t seq_id_disc = {
+	id_open, id_map, id_alloc, id_free, id_print, id_close, id_register,
+};
+
 /* ---- output ---- */
 
 int graph_write(char **out, size_t *outlen, const struct ir *ir,
@@ -861,8 +952,12 @@ int graph_write(char **out, size_t *outlen, const struct ir *ir,
 {
 	*out = NULL;
 	*outlen = 0;
+	static Agdisc_t disc;
+	disc.mem = &AgMemDisc;
+	disc.id = &seq_id_disc;
+	disc.io = &AgIoDisc;
 	Agraph_t *g = agopen((char *)(o->kind == GRAPH_ZONES ? "zones" : "chains"),
-			     Agdirected, NULL);
+			     Agdirected, &disc);
 	if (!g) {
 		diag_error(NULL, "graphviz could not create a graph");
 		return -1;
