@@ -115,6 +115,138 @@ static bool hulls_meet(const struct hull *a, const struct hull *b)
 	return a->lo <= b->hi && b->lo <= a->hi;
 }
 
+/* A box around the packets a rule can match, field by field (intervals,
+ * one protocol, one interface name, state bits): if two boxes do not
+ * meet, neither do the rules. Conservative: an unmodelled match leaves
+ * its field whole. */
+struct box {
+	int fam;                       /* 0 any, 4, 6 */
+	bool src, dst;                 /* else any address */
+	u128 slo, shi, dlo, dhi;
+	int proto;                     /* -1: any */
+	bool dport, sport;
+	unsigned dplo, dphi, splo, sphi;
+	const char *iif, *oif;         /* NULL: any (or a wildcard, a list) */
+	uint32_t state;                /* conntrack state bits it may match */
+};
+
+static void set_hull(const struct iset *set, bool *has, u128 *lo, u128 *hi)
+{
+	*has = true;
+	if (set->n == 0) {
+		*lo = 1;
+		*hi = 0;   /* empty: meets nothing */
+	} else {
+		*lo = set->r[0].lo;
+		*hi = set->r[set->n - 1].hi;
+	}
+}
+
+static struct box rule_box(const struct ir_rule *r)
+{
+	struct box b;
+	memset(&b, 0, sizeof(b));
+	b.fam = r->family;
+	b.proto = -1;
+	b.state = ~0u;
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct ir_match *m = &r->m[i];
+		switch (m->kind) {
+		case M_SADDR:
+			set_hull(&m->set, &b.src, &b.slo, &b.shi);
+			b.fam = m->set.bits == 32 ? 4 : 6;
+			break;
+		case M_DADDR:
+			set_hull(&m->set, &b.dst, &b.dlo, &b.dhi);
+			b.fam = m->set.bits == 32 ? 4 : 6;
+			break;
+		case M_SSET:
+		case M_DSET:
+			if (m->neg)
+				break;
+			if (m->kind == M_SSET)
+				set_hull(&m->named->elems, &b.src, &b.slo, &b.shi);
+			else
+				set_hull(&m->named->elems, &b.dst, &b.dlo, &b.dhi);
+			b.fam = m->named->elems.bits == 32 ? 4 : 6;
+			break;
+		case M_PROTO:
+			if (!m->neg)
+				b.proto = m->proto;
+			break;
+		case M_DPORT:
+		case M_SPORT: {
+			bool has;
+			u128 lo, hi;
+			set_hull(&m->set, &has, &lo, &hi);
+			if (m->kind == M_DPORT) {
+				b.dport = true;
+				b.dplo = (unsigned)lo;
+				b.dphi = (unsigned)hi;
+			} else {
+				b.sport = true;
+				b.splo = (unsigned)lo;
+				b.sphi = (unsigned)hi;
+			}
+			break;
+		}
+		case M_IIF:
+		case M_OIF:
+			if (!m->neg && m->nnames == 1) {
+				size_t len = strlen(m->names[0]);
+				if (len && m->names[0][len - 1] != '+') {
+					if (m->kind == M_IIF)
+						b.iif = m->names[0];
+					else
+						b.oif = m->names[0];
+				}
+			}
+			break;
+		case M_CTSTATE:
+			b.state = m->neg ? ~m->state : m->state;
+			break;
+		default:
+			break;
+		}
+	}
+	return b;
+}
+
+static bool boxes_meet(const struct box *a, const struct box *b)
+{
+	if (a->fam && b->fam && a->fam != b->fam)
+		return false;
+	if (a->src && b->src && (a->shi < b->slo || b->shi < a->slo))
+		return false;
+	if (a->dst && b->dst && (a->dhi < b->dlo || b->dhi < a->dlo))
+		return false;
+	if (a->proto >= 0 && b->proto >= 0 && a->proto != b->proto)
+		return false;
+	if (a->dport && b->dport && (a->dphi < b->dplo || b->dphi < a->dplo))
+		return false;
+	if (a->sport && b->sport && (a->sphi < b->splo || b->sphi < a->splo))
+		return false;
+	if (a->iif && b->iif && strcmp(a->iif, b->iif))
+		return false;
+	if (a->oif && b->oif && strcmp(a->oif, b->oif))
+		return false;
+	return (a->state & b->state) != 0;
+}
+
+/* Rules whose packets the walk may take out of the flow at the chain's
+ * end instead of at once (see walk()). */
+struct deferral {
+	const struct ir_chain *c;
+	bool *ok;                      /* the walk defers the rule */
+	bool *flush;                   /* the walk takes the deferred rules'
+					  packets out before this rule */
+	size_t *coff, *cn, *cidx;      /* or takes out of this rule's hit the
+					  few deferred rules cidx[coff[j]..
+					  + cn[j]) that meet it */
+	bool *first;                   /* downward: no earlier rule that
+					  reads the decisions meets it */
+};
+
 struct event {
 	const struct ir_rule *r;       /* NULL: the chain's policy */
 	const struct ir_chain *c;
@@ -181,6 +313,8 @@ struct an {
 	size_t path_ev_start;
 	bool in_mangle_base;
 	BDD universe;                  /* -1: every packet */
+	struct deferral *dfr;          /* per chain, made on first walk */
+	size_t ndfr, capdfr;
 	const struct ir_rule *rejw[K_MAX];   /* one rule per reject kind */
 	size_t nrejw;
 	int nk;                        /* classes in use */
@@ -395,9 +529,123 @@ static bool meets(struct an *an, const struct ir_rule *r, BDD x)
 static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 		 BDD ctx, int path, int depth, struct outcome *out);
 
+/* A rule that decides (accept, drop, reject, return) or passes packets
+ * on unchanged (log, clamp-mss): no jump, no rewrite. */
+static bool simple_rule(const struct ir_rule *r)
+{
+	switch (eff_kind(r)) {
+	case ACT_ACCEPT: case ACT_DROP: case ACT_REJECT: case ACT_RETURN:
+	case ACT_LOG: case ACT_CLAMP_MSS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int klass(struct an *an, const struct ir_rule *r);
+
+/* Deferral. A deciding rule takes its packets out of the flow; done
+ * rule by rule, the flow grows with every rule (a rule per source
+ * address: a tree of every address so far), and every later rule pays
+ * for it. Instead, when the rules after it share no packet with it (their
+ * boxes do not meet) and rewrite none, its packets can wait and leave the
+ * flow later, together with others (one balanced union, one difference):
+ * every rule in between gets the same packets (it shares none with the
+ * waiting ones), and set differences commute. The downward pass has the
+ * mirror image: see chain_deferral(). */
+static const struct deferral *chain_deferral(struct an *an, const struct ir_chain *c)
+{
+	for (size_t i = 0; i < an->ndfr; i++)
+		if (an->dfr[i].c == c)
+			return &an->dfr[i];
+	VEC_PUSH(an->dfr, an->ndfr, an->capdfr);
+	struct deferral *d = &an->dfr[an->ndfr++];
+	d->c = c;
+	d->ok = xcalloc(c->n + 1, sizeof(bool));
+	d->flush = xcalloc(c->n + 1, sizeof(bool));
+	d->first = xcalloc(c->n + 1, sizeof(bool));
+	d->coff = d->cn = d->cidx = NULL;
+	if (getenv("FWC_NO_DEFER") || c->n < 2)
+		return d;
+	struct box *b = xcalloc(c->n, sizeof(*b));
+	for (size_t i = 0; i < c->n; i++) {
+		b[i] = rule_box(c->rules[i]);
+		d->first[i] = true;
+	}
+	/* the walk: deciding rules wait in a pending set, taken out of the
+	 * flow all at once before the first rule that meets one of them or
+	 * that is not simple (it could turn a packet into one of theirs),
+	 * or at the chain's end */
+	size_t *pend = xcalloc(c->n, sizeof(size_t));
+	size_t np = 0, ncidx = 0, capcidx = 0;
+	d->coff = xcalloc(c->n + 1, sizeof(size_t));
+	d->cn = xcalloc(c->n + 1, sizeof(size_t));
+	d->cidx = NULL;
+	enum { CORR_MAX = 8 };   /* beyond: a flush is cheaper */
+	size_t near[CORR_MAX];
+	for (size_t j = 0; j < c->n; j++) {
+		const struct ir_rule *r = c->rules[j];
+		size_t nn = 0;
+		bool flush = !simple_rule(r) && np;
+		for (size_t k = 0; k < np && !flush; k++)
+			if (boxes_meet(&b[pend[k]], &b[j])) {
+				if (nn == CORR_MAX)
+					flush = true;
+				else
+					near[nn++] = pend[k];
+			}
+		if (flush) {
+			d->flush[j] = true;
+			np = 0;
+		} else if (nn) {
+			d->coff[j] = ncidx;
+			d->cn[j] = nn;
+			for (size_t k = 0; k < nn; k++) {
+				VEC_PUSH(d->cidx, ncidx, capcidx);
+				d->cidx[ncidx++] = near[k];
+			}
+		}
+		enum act_kind kd = eff_kind(r);
+		if (simple_rule(r) && kd != ACT_LOG && kd != ACT_CLAMP_MSS) {
+			d->ok[j] = true;
+			pend[np++] = j;
+		}
+	}
+	free(pend);
+	/* the downward pass: the rules whose check reads what the later
+	 * rules decide, and jumps (what comes back goes on to the later
+	 * rules); a rule that none of them before it meets changes nothing
+	 * anyone reads */
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ir_rule *r = c->rules[i];
+		int kl = klass(an, r);
+		bool cares = (r->act.kind == ACT_JUMP) ||
+			     (!r->origin && r->loc.file && kl >= 0 && kl != K_RET &&
+			      !is_nat_act(r->act.kind));
+		if (!cares)
+			continue;
+		for (size_t j = i + 1; j < c->n; j++)
+			if (d->first[j] && boxes_meet(&b[i], &b[j]))
+				d->first[j] = false;
+	}
+	free(b);
+	if (getenv("FWC_LINT_PROFILE")) {
+		size_t k = 0, k2 = 0, k3 = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			k += d->ok[i];
+			k2 += d->first[i];
+			k3 += d->flush[i];
+		}
+		fprintf(stderr, "lint: %s: %zu rules, %zu deferred, %zu flushes; %zu first\n",
+			c->name, c->n, k, k3, k2);
+	}
+	return d;
+}
+
 static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		      const struct ir_rule *r, struct flow *f, BDD ctx,
-		      int path, int depth, struct outcome *out)
+		      int path, int depth, struct outcome *out,
+		      bool defer, struct outcome *dfr, const struct deferral *df, size_t ix)
 {
 	struct rinfo *ri = &an->ri[r->id];
 	ri->visited = true;
@@ -417,10 +665,45 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	hit.may = and2(f->may, ri->mmay);
 	hit.must = one ? bref(hit.may) : and2(f->must, ri->mmust);
 	BDD all = one || f->may == f->must ? bref(hit.may) : and2(f->must, ri->mmay);
+	if (df && df->cn && df->cn[ix] && hit.may != bddfalse) {
+		/* deferred rules before it that meet it: their packets are
+		 * still in the flow; take them out of its hit */
+		struct flow u = { bref(bddfalse), bref(bddfalse) };
+		for (size_t k = 0; k < df->cn[ix]; k++) {
+			const struct ir_rule *p = c->rules[df->cidx[df->coff[ix] + k]];
+			rule_bdds(an, p);
+			const struct rinfo *pi = &an->ri[p->id];
+			struct flow t = { pi->mmust, pi->mmay };
+			flow_or(&u, &t);
+		}
+		bdiff(&hit.may, u.may);
+		bdiff(&hit.must, u.must);
+		bdiff(&all, u.must);
+		flow_release(&u);
+	}
 	bor(&ri->hit, hit.may);
 	bor(&ri->hit_all, all);
-	if (f->must != bddfalse)
-		ri->must_in = true;
+	if (f->must != bddfalse && !ri->must_in) {
+		/* with packets of deferred rules still in the flow, it may
+		 * look non-empty when it is: take them out to see (rarely
+		 * needed: only when no packet surely matches the rule) */
+		int np = 0;
+		for (int w = 0; w < 5; w++)
+			np += dfr[0].p[w].n + dfr[1].p[w].n;
+		if (np && all == bddfalse && hit.may != bddfalse) {
+			struct flow dd = { bref(bddfalse), bref(bddfalse) };
+			for (int o = 0; o < 2; o++)
+				for (int w = 0; w < 5; w++)
+					for (int k = 0; k < dfr[o].p[w].n; k++)
+						flow_or(&dd, &dfr[o].p[w].st[k]);
+			BDD left = diff2(f->must, dd.must);
+			ri->must_in = left != bddfalse;
+			bdd_delref(left);
+			flow_release(&dd);
+		} else {
+			ri->must_in = true;
+		}
+	}
 	bdd_delref(all);
 	if (hit.may == bddfalse) {
 		flow_release(&hit);
@@ -434,8 +717,22 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		return;
 	}
 	struct flow rest;
-	rest.may = diff2(f->may, ri->mmust);
-	rest.must = one ? bref(rest.may) : diff2(f->must, ri->mmay);
+	/* a deferred rule whose packets are surely matched (no may-match
+	 * on the way) leaves the flow as its hit, which goes, by class,
+	 * into dfr[1]: the same union then serves both (see
+	 * flush_deferred()) */
+	bool by_hit = defer && one;
+	if (defer) {
+		if (!by_hit) {
+			struct flow t = { ri->mmust, ri->mmay };
+			pend_add(&dfr[0], O_ACC, &t);
+		}
+		rest.may = bref(f->may);
+		rest.must = bref(f->must);
+	} else {
+		rest.may = diff2(f->may, ri->mmust);
+		rest.must = one ? bref(rest.may) : diff2(f->must, ri->mmay);
+	}
 	bool pass = false;        /* the flow goes on unchanged */
 	struct outcome sub;
 	switch (ak) {
@@ -444,7 +741,7 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	case ACT_REJECT:
 	case ACT_RETURN:
 		add_event(an, r, c, ak, hit.may, vi, path);
-		pend_add(out, ak == ACT_ACCEPT ? O_ACC : ak == ACT_DROP ? O_DROP
+		pend_add(by_hit ? &dfr[1] : out, ak == ACT_ACCEPT ? O_ACC : ak == ACT_DROP ? O_DROP
 			 : ak == ACT_REJECT ? O_REJ : O_RET, &hit);
 		if (an->in_mangle_base && (ak == ACT_ACCEPT || ak == ACT_RETURN))
 			add_mark(an, r, MK_EXEMPT, &hit);
@@ -531,6 +828,36 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	*f = rest;
 }
 
+/* Take the deferred rules' packets out of the flow: dfr[0] holds the
+ * rules' own sets (as may and must take them: must-match, may-match),
+ * dfr[1] the hits of those that are surely matched, by class, which go
+ * on to out. Empty both. */
+static void flush_deferred(struct flow *f, struct outcome *dfr, struct outcome *out)
+{
+	outcome_finish(&dfr[0]);
+	outcome_finish(&dfr[1]);
+	struct flow d = { bref(dfr[0].acc.may), bref(dfr[0].acc.must) };
+	static const int cls[] = { O_ACC, O_DROP, O_REJ, O_RET };
+	for (size_t k = 0; k < sizeof(cls) / sizeof(cls[0]); k++) {
+		struct flow *h = outcome_flow(&dfr[1], cls[k]);
+		flow_or(&d, h);
+		pend_add(out, cls[k], h);
+	}
+	if (d.may != bddfalse || d.must != bddfalse) {
+		bool one = f->may == f->must && d.may == d.must;
+		BDD m = diff2(f->may, d.may);
+		BDD u = one ? bref(m) : diff2(f->must, d.must);
+		flow_release(f);
+		f->may = m;
+		f->must = u;
+	}
+	flow_release(&d);
+	for (int o = 0; o < 2; o++) {
+		outcome_release(&dfr[o]);
+		outcome_init(&dfr[o]);
+	}
+}
+
 static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 		 BDD ctx, int path, int depth, struct outcome *out)
 {
@@ -544,14 +871,26 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	v->path_ev_start = an->path_ev_start;
 	v->path = path;
 	struct flow f = { bref(in->may), bref(in->must) };
+	/* a copy: walking a jump's chain may grow an->dfr and move it */
+	const struct deferral dfc = *chain_deferral(an, c);
+	const struct deferral *df = &dfc;
+	struct outcome dfr[2];
+	outcome_init(&dfr[0]);
+	outcome_init(&dfr[1]);
 	for (size_t i = 0; i < c->n; i++) {
-		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out);
+		if (df->flush[i])
+			flush_deferred(&f, dfr, out);
+		rule_step(an, c, vi, c->rules[i], &f, ctx, path, depth, out, df->ok[i], dfr,
+			  df, i);
 		if (i % 1000 == 999 && getenv("FWC_LINT_PROFILE"))
 			fprintf(stderr, "lint: %s rule %zu: flow %d/%d nodes, accepted %d, "
 				"dropped %d\n", c->name, i + 1, bdd_nodecount(f.may),
 				bdd_nodecount(f.must), bdd_nodecount(out->acc.may),
 				bdd_nodecount(out->drop.may));
 	}
+	flush_deferred(&f, dfr, out);
+	outcome_release(&dfr[0]);
+	outcome_release(&dfr[1]);
 	pend_add(out, O_RET, &f);
 	flow_release(&f);
 }
@@ -881,16 +1220,29 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 		bdd_delref(po);
 	}
 	bool fires = false;
+	struct box rb = rule_box(r);
+	/* the fields a DNAT does not rewrite, or matches before it does */
+	rb.iif = rb.oif = NULL;
+	rb.state = ~0u;
+	BDD pre = -1;
 	for (size_t d = 0; d < an->ndn && !fires; d++) {
 		if (an->dn[d].r->act.kind != ACT_DNAT)
 			continue;
-		BDD pre = space_to_orig(&an->s, ri->mmay);
+		/* the packets a DNAT rewrote met its conditions as they came
+		 * in: when its box and the rule's do not meet, neither do
+		 * the packets (quick, before any BDD) */
+		struct box db = rule_box(an->dn[d].r);
+		db.iif = db.oif = NULL;
+		db.state = ~0u;
+		if (!boxes_meet(&rb, &db))
+			continue;
+		if (pre == -1)
+			pre = space_to_orig(&an->s, ri->mmay);
 		if (an->dn[d].in == -1)
 			an->dn[d].in = space_orig(&an->s, an->dn[d].out.may);
 		BDD din = bref(an->dn[d].in);
 		BDD want = and2(pre, din);
 		band(&want, paths);
-		bdd_delref(pre);
 		if (want != bddfalse) {
 			BDD h = space_orig(&an->s, ri->hit);
 			BDD got = and2(h, want);
@@ -915,6 +1267,8 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 		bdd_delref(want);
 		bdd_delref(din);
 	}
+	if (pre != -1)
+		bdd_delref(pre);
 	bdd_delref(paths);
 	return fires;
 }
@@ -1219,6 +1573,10 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 	int nk = an->nk;
 	for (int k = 0; k < K_MAX; k++)
 		d[k] = bref(k < nk ? end[k] : bddfalse);
+	/* checking, what the chain decides as a whole is not wanted: a rule
+	 * that no earlier rule reading the decisions meets changes nothing
+	 * anyone reads (see chain_deferral()) */
+	const bool *first = check && depth == 0 ? chain_deferral(an, c)->first : NULL;
 	for (size_t i = c->n; i-- > 0;) {
 		const struct ir_rule *r = c->rules[i];
 		struct rinfo *ri = &an->ri[r->id];
@@ -1234,6 +1592,8 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 			ri->down = miss == bddfalse;
 			bdd_delref(miss);
 		}
+		if (first && first[i])
+			continue;
 		BDD x[K_MAX];
 		for (int k = nk; k < K_MAX; k++)
 			x[k] = bref(bddfalse);
@@ -2238,6 +2598,15 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	free(an.dn);
 	free(an.vis);
 	free(an.mk);
+	for (size_t i = 0; i < an.ndfr; i++) {
+		free(an.dfr[i].ok);
+		free(an.dfr[i].flush);
+		free(an.dfr[i].coff);
+		free(an.dfr[i].cn);
+		free(an.dfr[i].cidx);
+		free(an.dfr[i].first);
+	}
+	free(an.dfr);
 	space_done(&an.s);
 	return 0;
 }
@@ -2565,6 +2934,15 @@ have_miss:;
 	free(an.dn);
 	free(an.vis);
 	free(an.mk);
+	for (size_t i = 0; i < an.ndfr; i++) {
+		free(an.dfr[i].ok);
+		free(an.dfr[i].flush);
+		free(an.dfr[i].coff);
+		free(an.dfr[i].cn);
+		free(an.dfr[i].cidx);
+		free(an.dfr[i].first);
+	}
+	free(an.dfr);
 	space_done(&an.s);
 	lint_result_release(&res);
 	return 0;

@@ -11,7 +11,9 @@
 #    exits 0 or 1 (1: the dump has an error-level finding, such as a
 #    lockout, which is a finding about the dump, not a failure), never 2 or
 #    more, and prints no "error:" line on standard error (warnings are
-#    fine); `fwc compile --from iptables-save --dump=ir FILE` exits 0. The
+#    fine); `fwc compile --from iptables-save --dump=ir FILE` exits 0; and
+#    `fwc lint --witness --format json` gives the same report with and
+#    without the analyzer's deferral of rules (FWC_NO_DEFER=1). The
 #    corpus belongs to the checkout's environment: without it the test
 #    fails. Last line: `import-corpus: N passed, M failed`.
 #
@@ -92,6 +94,17 @@ corpus() {
 		if [ "$rc" != 0 ]; then
 			echo "import-corpus: FAIL $name: fwc compile --dump=ir exit status $rc:"
 			show_err "$tmp/err"; ok=0
+		fi
+		# the analyzer's shortcuts (deferring rules that share no
+		# packet with the rules after them) change no finding and no
+		# witness: the same report without them (FWC_NO_DEFER=1)
+		"$FWC" lint --witness --format json --from iptables-save "$f" \
+			>"$tmp/d1" 2>/dev/null
+		FWC_NO_DEFER=1 "$FWC" lint --witness --format json --from iptables-save "$f" \
+			>"$tmp/d2" 2>/dev/null
+		if ! cmp -s "$tmp/d1" "$tmp/d2"; then
+			echo "import-corpus: FAIL $name: the report differs with FWC_NO_DEFER=1"
+			ok=0
 		fi
 		if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 	done <"$tmp/corpus"
