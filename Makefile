@@ -35,7 +35,7 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             nftables ipset iproute2 conntrack libnftnl-dev libmnl-dev \
             libxml2-utils
 
-.PHONY: all deps demo check check-asan check-kernel-long unit golden errors \
+.PHONY: all deps demo check check-asan check-kernel-long unit golden errors apply \
         lint-golden import graph docs exact kernel install clean bench
 all: $(BUILD)/fwc
 
@@ -84,6 +84,16 @@ $(BUILD)/tests/referee: tests/kernel/referee.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lnftnl -lmnl
+
+$(BUILD)/tests/tcphold: tests/kernel/tcphold.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/ptyhold: tests/kernel/ptyhold.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -lutil
 
 $(BUILD)/tests/witness: tests/kernel/witness.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -146,14 +156,22 @@ exact: $(BUILD)/tests/exact $(BUILD)/tests/genpolicy
 	@BUILD=$(BUILD) EXACT_POLICIES=$(EXACT_POLICIES) sh tests/exact.sh
 	@BUILD=$(BUILD) EXACT_POLICIES=$$(( $(EXACT_POLICIES) / 5 )) FWC_SPACE_SRC_TOP=1 sh tests/exact.sh
 
+# fwc apply, confirm, rollback in network namespaces (root; part of
+# `make kernel`): tests/kernel/apply.sh.
+apply: $(BUILD)/fwc $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
+	@FWC=$(BUILD)/fwc TCPHOLD=$(BUILD)/tests/tcphold PTYHOLD=$(BUILD)/tests/ptyhold \
+	  sh tests/kernel/apply.sh
+
 # The kernel as referee (needs root; each script skips with a message
 # otherwise): outputs load and list back as golden, the referee can fail,
 # the examples' packets and 50 random policies x 200 packets get the
 # verdict fwc trace predicts, with both backends.
 KERNEL_ENV = FWC=$(BUILD)/fwc REFEREE=$(BUILD)/tests/referee GEN=$(BUILD)/tests/genpolicy
 kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
-        $(BUILD)/tests/witness
+        $(BUILD)/tests/witness $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
 	@$(KERNEL_ENV) sh tests/kernel/load.sh
+	@$(KERNEL_ENV) TCPHOLD=$(BUILD)/tests/tcphold PTYHOLD=$(BUILD)/tests/ptyhold \
+	  sh tests/kernel/apply.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
 	@$(KERNEL_ENV) sh tests/kernel/examples.sh
 	@$(KERNEL_ENV) sh tests/kernel/features.sh

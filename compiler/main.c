@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
@@ -38,6 +39,8 @@ static void usage(FILE *out)
 	      "       fwc trace [options] POLICY PACKET...\n"
 	      "       fwc lint [options] POLICY\n"
 	      "       fwc graph [options] POLICY\n"
+	      "       fwc apply [-t nft|iptables] [--timeout S] [--detach] [options] POLICY\n"
+	      "       fwc confirm | rollback | status [--state-dir DIR]\n"
 	      "       fwc --version | --help\n"
 	      "\n"
 	      "compile options:\n"
@@ -94,6 +97,20 @@ static void usage(FILE *out)
 	      "      --layout L        zones: graph, matrix (one table), or auto (default:\n"
 	      "                        the table for more than 8 zones or interfaces)\n"
 	      "      --from, --services, --firewalld-dir, --datadir as for compile\n"
+	      "\n"
+	      "apply options (fwc apply [options] POLICY; docs/apply.md):\n"
+	      "  -t, --target T        nft (default: replaces table inet fwc only) or\n"
+	      "                        iptables (the tables the policy writes, both\n"
+	      "                        families, and fwc's ipsets)\n"
+	      "      --timeout S       roll back after S seconds unless confirmed\n"
+	      "                        (default 30)\n"
+	      "      --detach          return at once; `fwc confirm` keeps the rules\n"
+	      "      --force           apply despite error-level lint findings (a lockout,\n"
+	      "                        the SSH session cut)\n"
+	      "      --ssh-client A[:P] the session to keep (default: $SSH_CONNECTION)\n"
+	      "      --no-rollback     load and record, no snapshot, no rollback (boot)\n"
+	      "      --state-dir DIR   default /var/lib/fwc (also for confirm, rollback,\n"
+	      "                        status)\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
 	      "             3 out of memory, 4 internal error\n", out);
@@ -950,6 +967,164 @@ static int cmd_graph(int argc, char **argv)
 	return rc < 0 ? FWC_EXIT_USAGE : FWC_EXIT_OK;
 }
 
+static int cmd_apply(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "detach", no_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "no-rollback", no_argument, NULL, 'N' },
+		{ "state-dir", required_argument, NULL, 'Z' },
+		{ "ssh-client", required_argument, NULL, 's' },
+		POLICY_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct apply_opts ao = { APPLY_STATE_DIR, APPLY_NFT, 30, false, false, NULL };
+	struct lint_opts lo;
+	lint_opts_default(&lo);
+	struct policy_opts po = { 0 };
+	bool force = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!strcmp(optarg, "nft"))
+				ao.backend = APPLY_NFT;
+			else if (!strcmp(optarg, "iptables"))
+				ao.backend = APPLY_IPTABLES;
+			else {
+				fprintf(stderr, "fwc: apply loads nft or iptables (both families and "
+					"ipsets), not '%s'\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'T': {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || t < 1 || t > 86400) {
+				fprintf(stderr, "fwc: bad --timeout '%s' (1 to 86400 seconds)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			ao.timeout = (int)t;
+			break;
+		}
+		case 'D':
+			ao.detach = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'N':
+			ao.no_rollback = true;
+			break;
+		case 'Z':
+			ao.state_dir = optarg;
+			break;
+		case 's':
+			if (parse_ssh_client(optarg, &lo) < 0) {
+				fprintf(stderr, "fwc: bad --ssh-client '%s' (ADDR, ADDR:PORT or [V6]:PORT)\n",
+					optarg);
+				return FWC_EXIT_USAGE;
+			}
+			break;
+		case 'S':
+		case 'F':
+		case 'd':
+		case 'X':
+			if (policy_opt(&po, c, optarg) < 0)
+				return FWC_EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(optind < argc ? "fwc: apply takes one policy file\n"
+				    : "fwc: apply needs a policy file\n", stderr);
+		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (ao.no_rollback && ao.detach) {
+		fputs("fwc: --detach is for a rollback to wait on; --no-rollback has none\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (!input_ok(&po, path))
+		return FWC_EXIT_USAGE;
+	if (!lo.has_ssh_client)
+		ssh_from_env(&lo);
+	policy_opts_done(&po);
+	bool color = isatty(2) && getenv("NO_COLOR") == NULL;
+	struct ir *ir = load_ir(&po, path, DUMP_NONE, NULL);
+	if (!ir)
+		return finish(color);
+	diag_print(stderr, color);
+	/* every check; error-level findings (a lockout, the live session
+	 * cut) refuse the apply unless --force */
+	struct lint_result res = { 0 };
+	analyze(ir, &lo, &res);
+	lint_suppress(&res);
+	size_t errors = 0;
+	for (size_t i = 0; i < res.n; i++)
+		if (res.f[i].sev == DIAG_ERROR)
+			errors++;
+	if (errors) {
+		lint_write(stderr, LF_TEXT, &res, color);
+		if (!force) {
+			fprintf(stderr, "fwc: not applied: %zu error-level finding%s (--force applies "
+				"anyway)\n", errors, errors == 1 ? "" : "s");
+			lint_result_release(&res);
+			ir_free(ir);
+			return FWC_EXIT_ERROR;
+		}
+		fprintf(stderr, "fwc: --force: applying despite %zu error-level finding%s\n",
+			errors, errors == 1 ? "" : "s");
+	}
+	lint_result_release(&res);
+	ao.policy = path;
+	int rc = apply_run(ir, &ao);
+	ir_free(ir);
+	return rc;
+}
+
+/* fwc confirm | rollback | status [--state-dir DIR] */
+static int cmd_state(int argc, char **argv, int (*fn)(const char *))
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = APPLY_STATE_DIR;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'Z':
+			dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return FWC_EXIT_OK;
+		default:
+			usage(stderr);
+			return FWC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fwc: %s takes no argument ('%s')\n", argv[0], argv[optind]);
+		return FWC_EXIT_USAGE;
+	}
+	return fn(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -966,6 +1141,14 @@ int main(int argc, char **argv)
 		rc = cmd_lint(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "graph"))
 		rc = cmd_graph(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "apply"))
+		rc = cmd_apply(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "confirm"))
+		rc = cmd_state(argc - 1, argv + 1, apply_confirm);
+	else if (!strcmp(cmd, "rollback"))
+		rc = cmd_state(argc - 1, argv + 1, apply_rollback);
+	else if (!strcmp(cmd, "status"))
+		rc = cmd_state(argc - 1, argv + 1, apply_status);
 	else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("fwc %s\n", FWC_VERSION);
 		rc = FWC_EXIT_OK;
