@@ -199,9 +199,9 @@ check-asan: deps
 	$(MAKE) BUILD=build-asan CC=gcc \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  CFLAGS="-O1 -g" all
-	$(MAKE) BUILD=build-asan CC=gcc \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan CC=gcc \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden import exact kernel
+	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden import graph exact kernel
 
 bench: $(BUILD)/fwc
 	sh bench/compile.sh
