@@ -2959,3 +2959,329 @@ void zmatrix_release(struct zmatrix *zm)
 	free(zm->e);
 	memset(zm, 0, sizeof(*zm));
 }
+
+/* ---- address classes (fwc graph --kind zones of a dump) ---- */
+
+/* the variable of bit i (MSB first) of an address field's copy */
+static int addr_var(const struct space *s, enum fld f, int i, bool orig)
+{
+	const struct field *fl = &s->f[f];
+	return (orig && fl->orig >= 0 ? fl->orig : fl->cur) + i * fl->stride;
+}
+
+/* a small map from BDD nodes to BDDs (or to "seen"), open addressing */
+struct bmap {
+	int *key;                      /* -1: empty */
+	BDD *val;
+	size_t cap, n;
+};
+
+static void bmap_init(struct bmap *m)
+{
+	m->cap = 1024;
+	m->n = 0;
+	m->key = xcalloc(m->cap, sizeof(int));
+	m->val = xcalloc(m->cap, sizeof(BDD));
+	for (size_t i = 0; i < m->cap; i++)
+		m->key[i] = -1;
+}
+
+static BDD *bmap_slot(struct bmap *m, BDD k, bool add)
+{
+	if (add && (m->n + 1) * 2 > m->cap) {
+		struct bmap g = { xcalloc(m->cap * 2, sizeof(int)), xcalloc(m->cap * 2, sizeof(BDD)),
+				  m->cap * 2, 0 };
+		for (size_t i = 0; i < g.cap; i++)
+			g.key[i] = -1;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i] != -1)
+				*bmap_slot(&g, m->key[i], true) = m->val[i];
+		free(m->key);
+		free(m->val);
+		*m = g;
+	}
+	size_t h = ((size_t)(unsigned)k * 2654435761u) & (m->cap - 1);
+	while (m->key[h] != -1 && m->key[h] != k)
+		h = (h + 1) & (m->cap - 1);
+	if (m->key[h] == -1) {
+		if (!add)
+			return NULL;
+		m->key[h] = k;
+		m->val[h] = -1;
+		m->n++;
+	}
+	return &m->val[h];
+}
+
+static void bmap_free(struct bmap *m, bool deref)
+{
+	for (size_t i = 0; deref && i < m->cap; i++)
+		if (m->key[i] != -1 && m->val[i] >= 0)
+			bdd_delref(m->val[i]);
+	free(m->key);
+	free(m->val);
+}
+
+static bool is_src_var(const struct space *s, int var, int nb)
+{
+	const struct field *f = &s->f[F_SADDR];
+	int d = var - f->cur;
+	return d >= 0 && d % f->stride == 0 && d / f->stride < nb;
+}
+
+/* The nodes where the source bits end (below them, only other fields). */
+static void collect_frontier(const struct space *s, BDD x, int nb, struct bmap *seen,
+			     struct bmap *front)
+{
+	BDD *sl = bmap_slot(seen, x, true);
+	if (*sl != -1)
+		return;
+	*sl = 0;
+	if (x == bddfalse || x == bddtrue || !is_src_var(s, bdd_var(x), nb)) {
+		*bmap_slot(front, x, true) = 0;
+		return;
+	}
+	collect_frontier(s, bdd_low(x), nb, seen, front);
+	collect_frontier(s, bdd_high(x), nb, seen, front);
+}
+
+/* The sources whose paths through the source bits of x end at node n. */
+static BDD paths_to(const struct space *s, BDD x, BDD n, int nb, struct bmap *memo)
+{
+	if (x == n)
+		return bref(bddtrue);
+	if (x == bddfalse || x == bddtrue || !is_src_var(s, bdd_var(x), nb))
+		return bref(bddfalse);
+	BDD *m = bmap_slot(memo, x, false);
+	if (m && *m >= 0)
+		return bref(*m);
+	BDD lo = paths_to(s, bdd_low(x), n, nb, memo);
+	BDD hi = paths_to(s, bdd_high(x), n, nb, memo);
+	BDD r = bref(bdd_ite(bdd_ithvar(bdd_var(x)), hi, lo));
+	bdd_delref(lo);
+	bdd_delref(hi);
+	*bmap_slot(memo, x, true) = bref(r);
+	return r;
+}
+
+/* The source classes of a: sets of sources with the same destinations. */
+static size_t source_classes(const struct space *s, BDD a, int nb, BDD **out)
+{
+	struct bmap seen, front;
+	bmap_init(&seen);
+	bmap_init(&front);
+	collect_frontier(s, a, nb, &seen, &front);
+	bmap_free(&seen, false);
+	*out = xcalloc(front.n + 1, sizeof(BDD));
+	size_t n = 0;
+	for (size_t i = 0; i < front.cap; i++) {
+		if (front.key[i] == -1)
+			continue;
+		struct bmap memo;
+		bmap_init(&memo);
+		(*out)[n++] = paths_to(s, a, front.key[i], nb, &memo);
+		bmap_free(&memo, true);
+	}
+	bmap_free(&front, false);
+	return n;
+}
+
+/* Intervals of a set of addresses (a BDD over the first nb source bits),
+ * at most max of them; *more set when there are more. */
+static void addr_intervals(const struct space *s, BDD x, int depth, int nb, u128 prefix,
+			   struct iset *out, size_t max, bool *more)
+{
+	if (x == bddfalse)
+		return;
+	if (out->n >= max) {
+		*more = true;
+		return;
+	}
+	if (x == bddtrue || depth == nb) {
+		u128 span = nb - depth >= 128 ? ~(u128)0 : ((u128)1 << (nb - depth)) - 1;
+		u128 lo = depth == 0 ? 0 : prefix << (nb - depth);
+		iset_add_range(out, lo, lo + span);
+		iset_normalize(out);
+		return;
+	}
+	int var = addr_var(s, F_SADDR, depth, false);
+	BDD lo = bdd_var(x) == var ? bdd_low(x) : x;
+	BDD hi = bdd_var(x) == var ? bdd_high(x) : x;
+	addr_intervals(s, lo, depth + 1, nb, prefix * 2, out, max, more);
+	addr_intervals(s, hi, depth + 1, nb, prefix * 2 + 1, out, max, more);
+}
+
+int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclasses *zc)
+{
+	memset(zc, 0, sizeof(*zc));
+	struct lint_opts o;
+	lint_opts_default(&o);
+	struct lint_result res = { 0 };
+	struct an an;
+	memset(&an, 0, sizeof(an));
+	an.ir = ir;
+	an.o = &o;
+	an.res = &res;
+	space_init(&an.s, ir);
+	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
+	for (size_t i = 0; i <= ir->nrules; i++) {
+		an.ri[i].mmay = an.ri[i].mmust = -1;
+		an.ri[i].hit = bref(bddfalse);
+		an.ri[i].hit_all = bref(bddfalse);
+	}
+	an.universe = -1;
+	run_path(&an, PATH_FORWARD);
+	const struct space *s = &an.s;
+	int fam = ir->family ? ir->family : 4;
+	int nb = fam == 4 ? 32 : 128;
+	zc->family = fam;
+	zc->proto = proto;
+	zc->port = port;
+
+	/* new connections of the service, forwarded, as they came in */
+	BDD q = fld_eq(s, F_STATE, 0, true);
+	BDD t = bref(bdd_nithvar(s->f[F_FRAG].cur));
+	band(&q, t);
+	bdd_delref(t);
+	t = fam_is(s, fam);
+	band(&q, t);
+	bdd_delref(t);
+	t = fld_eq(s, F_PROTO, (u128)proto, false);
+	band(&q, t);
+	bdd_delref(t);
+	if (proto == 6) {
+		t = fld_eq(s, F_TCPFLAGS, TCPF_SYN, false);
+		band(&q, t);
+		bdd_delref(t);
+	}
+	if (proto_has_ports(proto)) {
+		t = fld_eq(s, F_DPORT, (u128)port, true);
+		band(&q, t);
+		bdd_delref(t);
+	}
+	BDD a0 = bref(bdd_and(an.acc_orig_may[PATH_FORWARD], q));
+	bdd_delref(q);
+	/* keep the first nb bits of the source and of the destination (as
+	 * it came in) */
+	int *keep = xcalloc((size_t)s->nvars, sizeof(int));
+	for (int i = 0; i < nb; i++) {
+		keep[addr_var(s, F_SADDR, i, false)] = 1;
+		keep[addr_var(s, F_DADDR, i, true)] = 1;
+	}
+	int *v = xcalloc((size_t)s->nvars, sizeof(int));
+	int n = 0;
+	for (int i = 0; i < s->nvars; i++)
+		if (!keep[i])
+			v[n++] = i;
+	BDD drop = bref(bdd_makeset(v, n));
+	BDD a = bref(bdd_exist(a0, drop));
+	bdd_delref(a0);
+	bdd_delref(drop);
+	free(keep);
+	free(v);
+	/* source classes; destination classes the same way, the two fields
+	 * swapped; then their common refinement */
+	bddPair *sw = bdd_newpair();
+	for (int i = 0; i < nb; i++) {
+		bdd_setpair(sw, addr_var(s, F_SADDR, i, false), addr_var(s, F_DADDR, i, true));
+		bdd_setpair(sw, addr_var(s, F_DADDR, i, true), addr_var(s, F_SADDR, i, false));
+	}
+	BDD b = bref(bdd_replace(a, sw));
+	BDD *sc, *dc;
+	size_t ns = source_classes(s, a, nb, &sc);
+	size_t nd = source_classes(s, b, nb, &dc);
+	bdd_delref(b);
+	BDD *cls = NULL;
+	size_t ncls = 0, capcls = 0;
+	for (size_t i = 0; i < ns; i++)
+		for (size_t j = 0; j < nd; j++) {
+			BDD c = bref(bdd_and(sc[i], dc[j]));
+			if (c == bddfalse) {
+				bdd_delref(c);
+				continue;
+			}
+			VEC_PUSH(cls, ncls, capcls);
+			cls[ncls++] = c;
+		}
+	for (size_t i = 0; i < ns; i++)
+		bdd_delref(sc[i]);
+	for (size_t j = 0; j < nd; j++)
+		bdd_delref(dc[j]);
+	free(sc);
+	free(dc);
+	/* each class: its ranges (the first 64), its size; the edges */
+	bddPair *to_d = bdd_newpair();
+	for (int i = 0; i < nb; i++)
+		bdd_setpair(to_d, addr_var(s, F_SADDR, i, false), addr_var(s, F_DADDR, i, true));
+	BDD srcset = bref(bddtrue);
+	for (int i = 0; i < nb; i++)
+		band(&srcset, bdd_ithvar(addr_var(s, F_SADDR, i, false)));
+	zc->n = ncls;
+	zc->cls = xcalloc(ncls + 1, sizeof(*zc->cls));
+	zc->edge = xcalloc(ncls * ncls + 1, sizeof(bool));
+	BDD *cd = xcalloc(ncls + 1, sizeof(BDD));
+	for (size_t i = 0; i < ncls; i++) {
+		struct zm_class *c = &zc->cls[i];
+		iset_init(&c->ranges, nb);
+		addr_intervals(s, cls[i], 0, nb, 0, &c->ranges, 64, &c->more);
+		c->size = bdd_satcountset(cls[i], srcset);
+	}
+	/* in address order (of their first range) */
+	for (size_t i = 1; i < ncls; i++)
+		for (size_t j = i; j > 0 && zc->cls[j].ranges.n && zc->cls[j - 1].ranges.n &&
+				zc->cls[j].ranges.r[0].lo < zc->cls[j - 1].ranges.r[0].lo; j--) {
+			struct zm_class tc = zc->cls[j];
+			zc->cls[j] = zc->cls[j - 1];
+			zc->cls[j - 1] = tc;
+			BDD tb = cls[j];
+			cls[j] = cls[j - 1];
+			cls[j - 1] = tb;
+		}
+	for (size_t i = 0; i < ncls; i++)
+		cd[i] = bref(bdd_replace(cls[i], to_d));
+	for (size_t i = 0; i < ncls; i++)
+		for (size_t j = 0; j < ncls; j++) {
+			BDD e = bref(bdd_and(a, cls[i]));
+			band(&e, cd[j]);
+			zc->edge[i * ncls + j] = e != bddfalse;
+			bdd_delref(e);
+		}
+	for (size_t i = 0; i < ncls; i++) {
+		bdd_delref(cls[i]);
+		bdd_delref(cd[i]);
+	}
+	free(cls);
+	free(cd);
+	bdd_delref(srcset);
+	bdd_delref(a);
+	bdd_freepair(sw);
+	bdd_freepair(to_d);
+	for (size_t i = 0; i <= ir->nrules; i++)
+		free(an.ri[i].v);
+	free(an.ri);
+	free(an.ev);
+	free(an.dn);
+	free(an.vis);
+	free(an.mk);
+	for (size_t i = 0; i < an.ndfr; i++) {
+		free(an.dfr[i].ok);
+		free(an.dfr[i].flush);
+		free(an.dfr[i].coff);
+		free(an.dfr[i].cn);
+		free(an.dfr[i].cidx);
+		free(an.dfr[i].first);
+	}
+	free(an.dfr);
+	space_done(&an.s);
+	lint_result_release(&res);
+	return 0;
+}
+
+void zclasses_release(struct zclasses *zc)
+{
+	for (size_t i = 0; i < zc->n; i++)
+		iset_release(&zc->cls[i].ranges);
+	free(zc->cls);
+	free(zc->edge);
+	memset(zc, 0, sizeof(*zc));
+}

@@ -165,6 +165,28 @@ struct zmatrix {
 int analyze_matrix(const struct ir *ir, struct zmatrix *zm);
 void zmatrix_release(struct zmatrix *zm);
 
+/* Address classes of a dump for one service (like fffuu's service
+ * matrix): the addresses split into classes whose members are treated
+ * alike, as sources and as destinations, for new forwarded connections
+ * of that protocol and destination port; edge[i * n + j]: class i may
+ * open such connections to class j. */
+struct zm_class {
+	struct iset ranges;             /* its first 64 ranges */
+	bool more;                      /* and more than those */
+	double size;                    /* addresses in it */
+};
+
+struct zclasses {
+	int family, proto;
+	unsigned port;
+	struct zm_class *cls;
+	size_t n;
+	bool *edge;
+};
+
+int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclasses *zc);
+void zclasses_release(struct zclasses *zc);
+
 /* ---- report.c ---- */
 
 /* Drop findings suppressed by a "# fwc-ignore: CHECK[, CHECK...]" comment

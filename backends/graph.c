@@ -752,8 +752,73 @@ static void zones_table(Agraph_t *g, const struct ir *ir, const struct svcdb *db
 	free(t.s);
 }
 
+/* A dump: its address classes for one service, as a cluster of their own
+ * (like fffuu's service matrix). */
+static int classes_cluster(Agraph_t *g, const struct ir *ir, const struct graph_opts *o)
+{
+	struct zclasses zc;
+	if (analyze_classes(ir, o->svc_proto, o->svc_port, &zc) < 0)
+		return -1;
+	char name[96], pb[32];
+	Agraph_t *cl = agsubg(g, "cluster_classes", 1);
+	proto_label(pb, sizeof(pb), o->svc_proto);
+	if (proto_has_ports(o->svc_proto))
+		snprintf(name, sizeof(name), "address classes: new forwarded %s/%u connections",
+			 pb, o->svc_port);
+	else
+		snprintf(name, sizeof(name), "address classes: new forwarded %s connections", pb);
+	set(cl, "label", name);
+	set(cl, "style", "rounded");
+	set(cl, "color", "#9aa5b1");
+	set(cl, "fontname", "Helvetica");
+	Agnode_t **node = xcalloc(zc.n + 1, sizeof(*node));
+	struct sb b = { 0 };
+	for (size_t i = 0; i < zc.n; i++) {
+		const struct zm_class *c = &zc.cls[i];
+		char id[32];
+		snprintf(id, sizeof(id), "class %zu", i + 1);
+		node[i] = agnode(cl, id, 1);
+		b.n = 0;
+		sb_printf(&b, "<b>class %zu</b>", i + 1);
+		char a[96];
+		for (size_t k = 0; k < c->ranges.n && k < 3; k++) {
+			range_format(a, sizeof(a), zc.family, c->ranges.r[k].lo, c->ranges.r[k].hi);
+			sb_printf(&b, "<br/>");
+			sb_html(&b, a);
+		}
+		if (c->ranges.n > 3 || c->more)
+			sb_printf(&b, "<br/>and %s%zu more range%s", c->more ? "over " : "",
+				  c->ranges.n - 3, c->ranges.n - 3 == 1 && !c->more ? "" : "s");
+		if (c->size < 1e6)
+			sb_printf(&b, "<br/>%.0f address%s", c->size, c->size == 1 ? "" : "es");
+		else
+			sb_printf(&b, "<br/>%.3g addresses", c->size);
+		set_html(g, node[i], "label", b.s);
+		set(node[i], "shape", "box");
+		set(node[i], "style", "rounded,filled");
+		set(node[i], "fillcolor", "#eef5e8");
+	}
+	for (size_t i = 0; i < zc.n; i++)
+		for (size_t j = 0; j < zc.n; j++) {
+			if (!zc.edge[i * zc.n + j])
+				continue;
+			char key[48];
+			snprintf(key, sizeof(key), "c%zu-%zu", i, j);
+			Agedge_t *e = agedge(cl, node[i], node[j], key, 1);
+			snprintf(name, sizeof(name), "class %zu may open connections to class %zu",
+				 i + 1, j + 1);
+			set(e, "tooltip", name);
+		}
+	free(b.s);
+	free(node);
+	zclasses_release(&zc);
+	return 0;
+}
+
 static int zones_graph(Agraph_t *g, const struct ir *ir, const struct graph_opts *o)
 {
+	if (!ir->nzones && classes_cluster(g, ir, o) < 0)
+		return -1;
 	struct zmatrix zm;
 	if (analyze_matrix(ir, &zm) < 0)
 		return -1;

@@ -24,6 +24,8 @@ struct graph_opts {
 	int depth;                  /* with chain: jumps followed */
 	const char *services_file;  /* port names (default /etc/services) */
 	enum graph_layout layout;   /* zones */
+	int svc_proto;              /* zones of a dump: the address classes */
+	unsigned svc_port;          /* for this service (default tcp/22) */
 };
 
 /* The graph in *out (malloc'ed, *outlen bytes; NUL-terminated). res: the

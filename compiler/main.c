@@ -24,6 +24,7 @@
 #include "graph.h"
 #include "import.h"
 #include "lint.h"
+#include "services.h"
 #include "trace.h"
 
 #ifndef FWC_VERSION
@@ -96,6 +97,9 @@ static void usage(FILE *out)
 	      "      --depth N         with --chain: follow N levels of jumps (default 2)\n"
 	      "      --layout L        zones: graph, matrix (one table), or auto (default:\n"
 	      "                        the table for more than 8 zones or interfaces)\n"
+	      "      --service P/N     zones of a dump (or a policy without zones): also\n"
+	      "                        the address classes for this service (default\n"
+	      "                        tcp/22), like fffuu's service matrix\n"
 	      "      --from, --services, --firewalld-dir, --datadir as for compile\n"
 	      "\n"
 	      "apply options (fwc apply [options] POLICY; docs/apply.md):\n"
@@ -819,14 +823,15 @@ static int cmd_graph(int argc, char **argv)
 		{ "chain", required_argument, NULL, 'c' },
 		{ "depth", required_argument, NULL, 'D' },
 		{ "layout", required_argument, NULL, 'L' },
+		{ "service", required_argument, NULL, 'V' },
 		POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct graph_opts go = { GRAPH_CHAINS, GRAPH_SVG, -1, NULL, 2, NULL, GRAPH_LAYOUT_AUTO };
+	struct graph_opts go = { GRAPH_CHAINS, GRAPH_SVG, -1, NULL, 2, NULL, GRAPH_LAYOUT_AUTO, 6, 22 };
 	const char *outpath = NULL;
 	struct policy_opts po = { 0 };
-	bool depth_given = false, layout_given = false;
+	bool depth_given = false, layout_given = false, service_given = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -873,6 +878,27 @@ static int cmd_graph(int argc, char **argv)
 		case 'c':
 			go.chain = optarg;
 			break;
+		case 'V': {
+			char pn[16];
+			unsigned port = 0;
+			int k = 0;
+			if (sscanf(optarg, "%15[a-z0-9]/%u%n", pn, &port, &k) == 2 &&
+			    optarg[k] == '\0' && port <= 65535 && proto_by_name(pn) >= 0 &&
+			    proto_has_ports(proto_by_name(pn))) {
+				go.svc_proto = proto_by_name(pn);
+				go.svc_port = port;
+			} else if (sscanf(optarg, "%15[a-z0-9]%n", pn, &k) == 1 && optarg[k] == '\0' &&
+				   proto_by_name(pn) >= 0 && !proto_has_ports(proto_by_name(pn))) {
+				go.svc_proto = proto_by_name(pn);
+				go.svc_port = 0;
+			} else {
+				fprintf(stderr, "fwc: bad --service '%s' (PROTO/PORT such as tcp/22, or "
+					"a protocol without ports such as icmp)\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			service_given = true;
+			break;
+		}
 		case 'L':
 			if (!strcmp(optarg, "auto"))
 				go.layout = GRAPH_LAYOUT_AUTO;
@@ -922,6 +948,10 @@ static int cmd_graph(int argc, char **argv)
 	if (go.kind == GRAPH_ZONES && (go.chain || go.table >= 0 || depth_given)) {
 		fputs("fwc: --table, --chain and --depth narrow the chains graph, not the "
 		      "zones graph\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (service_given && go.kind != GRAPH_ZONES) {
+		fputs("fwc: --service is for --kind zones (the address classes of a dump)\n", stderr);
 		return FWC_EXIT_USAGE;
 	}
 	if (layout_given && go.kind != GRAPH_ZONES) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # graph.sh: tests for `fwc graph`, run from the repository root.
 #
-# For every policy (tests/graph/*.fw, examples/*.fw) and both kinds
+# For every policy (tests/graph/*.fw, examples/*.fw; and the dumps
+# tests/graph/*.dump, read with --from iptables-save) and both kinds
 # (chains, zones):
 #   - the DOT text of the graph as built (--format dot: no layout, stable)
 #     equals tests/graph/golden/NAME.KIND.dot;
@@ -61,21 +62,24 @@ golden() {   # golden FILE GOLDEN WHAT
 }
 
 mkdir -p "$tmp/out"
-for p in tests/graph/*.fw examples/*.fw; do
-	name=$(basename "$p" .fw)
+for p in tests/graph/*.fw examples/*.fw tests/graph/*.dump; do
+	case $p in
+	*.dump) name=$(basename "$p" .dump); from="--from iptables-save" ;;
+	*) name=$(basename "$p" .fw); from="" ;;
+	esac
 	for kind in chains zones; do
-		if ! "$FWC" graph --kind $kind --format dot "$p" >"$tmp/g.dot" 2>"$tmp/err"; then
+		if ! "$FWC" graph $from --kind $kind --format dot "$p" >"$tmp/g.dot" 2>"$tmp/err"; then
 			bad "$p $kind: dot failed: $(head -3 "$tmp/err")"
 			continue
 		fi
 		golden "$tmp/g.dot" "$G/$name.$kind.dot" "$p $kind dot"
-		if ! "$FWC" graph --kind $kind -o "$tmp/g.svg" "$p" 2>"$tmp/err"; then
+		if ! "$FWC" graph $from --kind $kind -o "$tmp/g.svg" "$p" 2>"$tmp/err"; then
 			bad "$p $kind: svg failed: $(head -3 "$tmp/err")"
 			continue
 		fi
 		# the same drawing every time (cgraph's default IDs are
 		# addresses, which once made the order of clusters vary)
-		"$FWC" graph --kind $kind -o "$tmp/g2.svg" "$p" 2>/dev/null
+		"$FWC" graph $from --kind $kind -o "$tmp/g2.svg" "$p" 2>/dev/null
 		cmp -s "$tmp/g.svg" "$tmp/g2.svg" && ok || bad "$p $kind: two runs, two SVGs"
 		if ! xmllint --noout "$tmp/g.svg" 2>"$tmp/err"; then
 			bad "$p $kind: svg not well-formed: $(head -3 "$tmp/err")"
@@ -117,6 +121,20 @@ expect "$tmp/c1" '"mangle/mangle-prerouting".*1 lockout/order/nat' "chains: mark
 expect "$tmp/c1" '"filter/admin".*1 shadowed/redundant' "chains: redundant not counted"
 [ "$(grep -c '"filter/input" -> "filter/admin"' "$tmp/c.dot")" = 2 ] && ok ||
 	bad "chains: two edges input -> admin expected"
+
+# the address classes of a dump (tests/graph/classes.dump says why)
+"$FWC" graph --from iptables-save --kind zones --format dot tests/graph/classes.dump >"$tmp/k.dot"
+tr -d '\n\t' <"$tmp/k.dot" | sed 's/;/;\n/g' >"$tmp/k1"
+[ "$(grep -c '^ *"class [0-9]*" *\[' "$tmp/k1")" = 4 ] && ok || bad "classes: 4 classes expected"
+[ "$(grep -c '"class [0-9]*" -> "class [0-9]*"' "$tmp/k1")" = 5 ] && ok || bad "classes: 5 edges expected"
+cls() { grep -o "<b>class [0-9]*</b><br/>$1<br/>" "$tmp/k1" | sed 's/<b>\(class [0-9]*\)<.*/\1/'; }
+c10=$(cls 10.0.0.0/8)
+c192=$(cls 192.0.2.0/24)
+c198=$(cls 198.51.100.7)
+[ -n "$c10" ] && [ -n "$c192" ] && [ -n "$c198" ] && ok || bad "classes: 10/8, 192.0.2/24, 198.51.100.7 not classes of their own"
+grep -q "\"$c10\" -> \"$c192\"" "$tmp/k1" && ok || bad "classes: no edge 10/8 -> 192.0.2/24"
+[ "$(grep -c "\"class [0-9]*\" -> \"$c198\"" "$tmp/k1")" = 4 ] && ok || bad "classes: not every class -> 198.51.100.7"
+grep -q "\"$c192\" -> \"$c10\"" "$tmp/k1" && bad "classes: an edge 192.0.2/24 -> 10/8" || ok
 
 # narrowing
 nodes() { grep -cE '^[[:space:]]+"[a-z]+/[^"]+"[[:space:]]+\[' "$1"; }
@@ -171,9 +189,12 @@ if [ -d "$CORPUS" ]; then
 			t1=$(date +%s.%N)
 			echo "graph: $(basename "$f") $kind: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s, $(wc -c <"$tmp/d.svg") bytes"
 			if [ $kind = zones ]; then
-				# the table: one node; every interface of the dump named
-				n=$(svg_list "$tmp/d.svg" | grep -c '^node ')
-				[ "$n" = 1 ] && ok || bad "$f zones: $n nodes, the table (1) expected"
+				# the table (one node) naming every interface of the
+				# dump, and the address classes
+				n=$(svg_list "$tmp/d.svg" | grep -c '^node matrix$')
+				[ "$n" = 1 ] && ok || bad "$f zones: $n tables, 1 expected"
+				n=$(svg_list "$tmp/d.svg" | grep -c '^node class ')
+				[ "$n" -ge 2 ] && ok || bad "$f zones: $n address classes"
 				missing=0
 				for i in $(grep -oE -- '-[io] [A-Za-z0-9.+_-]+' "$f" | awk '{print $2}' |
 					   grep -v '^lo$' | grep -v '+$' | sort -u); do
