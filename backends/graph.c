@@ -831,6 +831,15 @@ static int zones_graph(Agraph_t *g, const struct ir *ir, const struct graph_opts
 		     (o->layout == GRAPH_LAYOUT_AUTO && zm.nnode > 8);
 	if (table) {
 		zones_table(g, ir, db, &zm);
+		Agnode_t *first = agnode(g, "class 1", 0);
+		if (first) {
+			/* the class graph below the table, not beside it (a wide
+			 * table and a wide graph side by side make a drawing
+			 * nobody can read): top to bottom, an invisible edge */
+			agsafeset(g, "rankdir", "TB", "");
+			Agedge_t *e = agedge(g, agnode(g, "matrix", 0), first, "below", 1);
+			set(e, "style", "invis");
+		}
 		if (db)
 			svcdb_free(db);
 		zmatrix_release(&zm);
