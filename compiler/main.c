@@ -1101,10 +1101,16 @@ static int cmd_apply(int argc, char **argv)
 	struct lint_result res = { 0 };
 	analyze(ir, &lo, &res);
 	lint_suppress(&res);
-	size_t errors = 0;
-	for (size_t i = 0; i < res.n; i++)
+	size_t errors = 0, others = 0;
+	for (size_t i = 0; i < res.n; i++) {
 		if (res.f[i].sev == DIAG_ERROR)
 			errors++;
+		else
+			others++;
+	}
+	if (!errors && others)
+		fprintf(stderr, "fwc: lint: %zu warning%s or note%s (`fwc lint %s` shows them)\n",
+			others, others == 1 ? "" : "s", others == 1 ? "" : "s", path);
 	if (errors) {
 		lint_write(stderr, LF_TEXT, &res, color);
 		if (!force) {
