@@ -2498,34 +2498,63 @@ static bool gate_clear(const struct ir *ir)
 	return ok;
 }
 
-int analyze(const struct ir *ir, const struct lint_opts *o,
-	    struct lint_result *res)
+/* The analysis state for an IR: the packet space, per-rule records. */
+static void an_open(struct an *an, const struct ir *ir, const struct lint_opts *o,
+		    struct lint_result *res)
 {
-	if (o->gate && !o->has_ssh_client && gate_clear(ir))
-		return 0;   /* nothing for the exact analysis to find */
-	struct an an;
-	memset(&an, 0, sizeof(an));
-	an.ir = ir;
-	an.o = o;
-	an.res = res;
-	for (int c = 0; c < CHK_MAX; c++)
-		res->disabled[c] = !o->enabled[c];
-	phase(NULL);
-	space_init(&an.s, ir);
-	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
+	memset(an, 0, sizeof(*an));
+	an->ir = ir;
+	an->o = o;
+	an->res = res;
+	space_init(&an->s, ir);
+	an->ri = xcalloc(ir->nrules + 1, sizeof(*an->ri));
 	for (size_t i = 0; i <= ir->nrules; i++) {
-		an.ri[i].mmay = an.ri[i].mmust = -1;
-		an.ri[i].hit = bref(bddfalse);
-		an.ri[i].hit_all = bref(bddfalse);
+		an->ri[i].mmay = an->ri[i].mmust = -1;
+		an->ri[i].hit = bref(bddfalse);
+		an->ri[i].hit_all = bref(bddfalse);
 	}
 	for (size_t i = 0; i < ir->nchains; i++)
 		for (size_t j = 0; j < ir->chains[i]->n; j++) {
 			const struct ir_rule *r = ir->chains[i]->rules[j];
 			if (r->id > ir->nrules)
 				BUG("rule id %zu beyond %zu", r->id, ir->nrules);
-			an.ri[r->id].chain = ir->chains[i];
+			an->ri[r->id].chain = ir->chains[i];
 		}
-	an.universe = -1;
+	an->universe = -1;
+}
+
+/* BuDDy frees every node at bdd_done(); the arrays are ours. */
+static void an_close(struct an *an)
+{
+	for (size_t i = 0; i <= an->ir->nrules; i++)
+		free(an->ri[i].v);
+	free(an->ri);
+	free(an->ev);
+	free(an->dn);
+	free(an->vis);
+	free(an->mk);
+	for (size_t i = 0; i < an->ndfr; i++) {
+		free(an->dfr[i].ok);
+		free(an->dfr[i].flush);
+		free(an->dfr[i].coff);
+		free(an->dfr[i].cn);
+		free(an->dfr[i].cidx);
+		free(an->dfr[i].first);
+	}
+	free(an->dfr);
+	space_done(&an->s);
+}
+
+int analyze(const struct ir *ir, const struct lint_opts *o,
+	    struct lint_result *res)
+{
+	if (o->gate && !o->has_ssh_client && gate_clear(ir))
+		return 0;   /* nothing for the exact analysis to find */
+	for (int c = 0; c < CHK_MAX; c++)
+		res->disabled[c] = !o->enabled[c];
+	phase(NULL);
+	struct an an;
+	an_open(&an, ir, o, res);
 	if (o->universe)
 		an.universe = universe(&an, o->universe, o->nuniverse);
 	if (o->gate) {
@@ -2590,24 +2619,7 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	if (res->n > 1)
 		qsort(res->f, res->n, sizeof(*res->f), finding_cmp);
 
-	/* BuDDy frees every node at bdd_done(); the arrays are ours */
-	for (size_t i = 0; i <= ir->nrules; i++)
-		free(an.ri[i].v);
-	free(an.ri);
-	free(an.ev);
-	free(an.dn);
-	free(an.vis);
-	free(an.mk);
-	for (size_t i = 0; i < an.ndfr; i++) {
-		free(an.dfr[i].ok);
-		free(an.dfr[i].flush);
-		free(an.dfr[i].coff);
-		free(an.dfr[i].cn);
-		free(an.dfr[i].cidx);
-		free(an.dfr[i].first);
-	}
-	free(an.dfr);
-	space_done(&an.s);
+	an_close(&an);
 	return 0;
 }
 
@@ -2754,18 +2766,7 @@ int analyze_matrix(const struct ir *ir, struct zmatrix *zm)
 	lint_opts_default(&o);
 	struct lint_result res = { 0 };
 	struct an an;
-	memset(&an, 0, sizeof(an));
-	an.ir = ir;
-	an.o = &o;
-	an.res = &res;
-	space_init(&an.s, ir);
-	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
-	for (size_t i = 0; i <= ir->nrules; i++) {
-		an.ri[i].mmay = an.ri[i].mmust = -1;
-		an.ri[i].hit = bref(bddfalse);
-		an.ri[i].hit_all = bref(bddfalse);
-	}
-	an.universe = -1;
+	an_open(&an, ir, &o, &res);
 	for (int p = 0; p < 3; p++)
 		run_path(&an, (enum path)p);
 
@@ -2927,23 +2928,7 @@ have_miss:;
 		}
 	free(from);
 	free(to);
-	for (size_t i = 0; i <= ir->nrules; i++)
-		free(an.ri[i].v);
-	free(an.ri);
-	free(an.ev);
-	free(an.dn);
-	free(an.vis);
-	free(an.mk);
-	for (size_t i = 0; i < an.ndfr; i++) {
-		free(an.dfr[i].ok);
-		free(an.dfr[i].flush);
-		free(an.dfr[i].coff);
-		free(an.dfr[i].cn);
-		free(an.dfr[i].cidx);
-		free(an.dfr[i].first);
-	}
-	free(an.dfr);
-	space_done(&an.s);
+	an_close(&an);
 	lint_result_release(&res);
 	return 0;
 }
@@ -3118,18 +3103,7 @@ int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclass
 	lint_opts_default(&o);
 	struct lint_result res = { 0 };
 	struct an an;
-	memset(&an, 0, sizeof(an));
-	an.ir = ir;
-	an.o = &o;
-	an.res = &res;
-	space_init(&an.s, ir);
-	an.ri = xcalloc(ir->nrules + 1, sizeof(*an.ri));
-	for (size_t i = 0; i <= ir->nrules; i++) {
-		an.ri[i].mmay = an.ri[i].mmust = -1;
-		an.ri[i].hit = bref(bddfalse);
-		an.ri[i].hit_all = bref(bddfalse);
-	}
-	an.universe = -1;
+	an_open(&an, ir, &o, &res);
 	run_path(&an, PATH_FORWARD);
 	const struct space *s = &an.s;
 	int fam = ir->family ? ir->family : 4;
@@ -3256,23 +3230,7 @@ int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclass
 	bdd_delref(a);
 	bdd_freepair(sw);
 	bdd_freepair(to_d);
-	for (size_t i = 0; i <= ir->nrules; i++)
-		free(an.ri[i].v);
-	free(an.ri);
-	free(an.ev);
-	free(an.dn);
-	free(an.vis);
-	free(an.mk);
-	for (size_t i = 0; i < an.ndfr; i++) {
-		free(an.dfr[i].ok);
-		free(an.dfr[i].flush);
-		free(an.dfr[i].coff);
-		free(an.dfr[i].cn);
-		free(an.dfr[i].cidx);
-		free(an.dfr[i].first);
-	}
-	free(an.dfr);
-	space_done(&an.s);
+	an_close(&an);
 	lint_result_release(&res);
 	return 0;
 }

@@ -156,9 +156,23 @@ static void when_str(char *buf, size_t n, long long ms)
 /* Run argv with standard input from in_path (NULL: /dev/null), standard
  * output into *out (NULL: discarded), standard error into *err. Returns
  * the exit status, or -1 when it could not run (127: not found). */
+static int run_into(const char *const argv[], const char *in_path, char **out, char **err,
+		    char *otmp, char *etmp);
+
 static int run(const char *const argv[], const char *in_path, char **out, char **err)
 {
-	char otmp[] = "/tmp/fwc-out.XXXXXX", etmp[] = "/tmp/fwc-err.XXXXXX";
+	const char *td = getenv("TMPDIR");
+	char *otmp = xasprintf("%s/fwc-out.XXXXXX", td && *td ? td : "/tmp");
+	char *etmp = xasprintf("%s/fwc-err.XXXXXX", td && *td ? td : "/tmp");
+	int rc = run_into(argv, in_path, out, err, otmp, etmp);
+	free(otmp);
+	free(etmp);
+	return rc;
+}
+
+static int run_into(const char *const argv[], const char *in_path, char **out, char **err,
+		    char *otmp, char *etmp)
+{
 	int ofd = mkstemp(otmp), efd = mkstemp(etmp);
 	if (ofd < 0 || efd < 0) {
 		if (ofd >= 0) { close(ofd); unlink(otmp); }
@@ -199,30 +213,16 @@ static int run(const char *const argv[], const char *in_path, char **out, char *
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-static char *emit(int (*fn)(FILE *, const struct ir *), const struct ir *ir)
+/* The compiled text for one loader: 0 nft, 4 and 6 iptables, 1 ipset. */
+static char *emit(const struct ir *ir, int what)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	if (!m)
 		die("out of memory");
-	int rc = fn(m, ir);
-	fclose(m);
-	if (rc != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-static char *emit_ipt(const struct ir *ir, int family)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (!m)
-		die("out of memory");
-	int rc = ipt_emit(m, ir, family);
+	int rc = what == 0 ? nft_emit(m, ir) : what == 1 ? ipset_emit(m, ir)
+		 : ipt_emit(m, ir, what);
 	fclose(m);
 	if (rc != 0) {
 		free(buf);
@@ -878,12 +878,8 @@ static long start_rollback(const char *dir, const char *id, long long deadline, 
 
 static char *abs_path(const char *p)
 {
-	if (!p || p[0] == '/' || !strcmp(p, "-"))
-		return xstrdup(p ? p : "");
-	char cwd[4096];
-	if (!getcwd(cwd, sizeof(cwd)))
-		return xstrdup(p);
-	return xasprintf("%s/%s", cwd, p);
+	char *r = p && strcmp(p, "-") ? realpath(p, NULL) : NULL;
+	return r ? r : xstrdup(p ? p : "");
 }
 
 /* A pending rollback refuses a new apply. Returns 0 when none. */
@@ -928,15 +924,15 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 		goto out;
 	const char *backend = o->backend == APPLY_NFT ? "nft" : "iptables";
 	if (o->backend == APPLY_NFT) {
-		nft = emit(nft_emit, ir);
+		nft = emit(ir, 0);
 		if (!nft) {
 			fputs("fwc: the policy cannot be written for nft\n", stderr);
 			goto out;
 		}
 	} else {
-		v4 = emit_ipt(ir, 4);
-		v6 = emit_ipt(ir, 6);
-		sets = emit(ipset_emit, ir);
+		v4 = emit(ir, 4);
+		v6 = emit(ir, 6);
+		sets = emit(ir, 1);
 		if (!v4 || !v6 || !sets) {
 			fputs("fwc: the policy cannot be written for iptables\n", stderr);
 			goto out;

@@ -242,18 +242,6 @@ static const char *hook_title(enum fwc_hook h)
 	}
 }
 
-/* The i-th chain to make a node for: tables last to first, chains of a
- * table in IR order. */
-static size_t graph_order(const struct ir *ir, size_t i)
-{
-	size_t k = 0;
-	for (int t = TBL_MAX - 1; t >= 0; t--)
-		for (size_t j = 0; j < ir->nchains; j++)
-			if ((int)ir->chains[j]->table == t && k++ == i)
-				return j;
-	BUG("chain %zu of %zu", i, ir->nchains);
-}
-
 static int chains_graph(Agraph_t *g, const struct ir *ir, const struct lint_result *res,
 			const struct graph_opts *o)
 {
@@ -380,9 +368,9 @@ static int chains_graph(Agraph_t *g, const struct ir *ir, const struct lint_resu
 	}
 	/* nodes made last table first, too: dot stacks disconnected parts
 	 * bottom up in the order their nodes were made */
-	for (size_t i0 = 0; i0 < nc; i0++) {
-		size_t i = graph_order(ir, i0);
-		if (!shown[i])
+	for (int tb = TBL_MAX - 1; tb >= 0; tb--)
+	for (size_t i = 0; i < nc; i++) {
+		if (!shown[i] || (int)ir->chains[i]->table != tb)
 			continue;
 		const struct ir_chain *c = ir->chains[i];
 		if (!cl[c->table]) {
@@ -546,10 +534,18 @@ static const char *proto_label(char *buf, size_t n, int proto)
 	return buf;
 }
 
+/* Does the edge have items allowed in full (or in part)? */
+static bool has_items(const struct zm_edge *e, bool full)
+{
+	for (size_t k = 0; k < e->n; k++)
+		if (e->it[k].full == full)
+			return true;
+	return false;
+}
+
 /* Does the item list (full ones, or partial ones) cover every port of
  * service v? Then it is named, and its ports are taken. */
-static bool svc_covered(const struct ir_service *v, const struct zm_edge *e, bool full,
-			bool *taken)
+static bool svc_covered(const struct ir_service *v, const struct zm_edge *e, bool full)
 {
 	for (size_t k = 0; k < v->np; k++) {
 		bool ok = false;
@@ -562,7 +558,6 @@ static bool svc_covered(const struct ir_service *v, const struct zm_edge *e, boo
 		if (!ok)
 			return false;
 	}
-	(void)taken;
 	return true;
 }
 
@@ -626,7 +621,7 @@ static void edge_label(struct sb *b, const struct ir *ir, const struct svcdb *db
 	/* the policy's services, declared ones first */
 	for (size_t s = 0; s < ir->nsvcs; s++) {
 		const struct ir_service *v = &ir->svcs[s];
-		if (!svc_covered(v, e, full, NULL))
+		if (!svc_covered(v, e, full))
 			continue;
 		if (nwhole >= 128) {
 			/* in "any protocol but ..." already */
@@ -707,10 +702,7 @@ static void zones_table(Agraph_t *g, const struct ir *ir, const struct svcdb *db
 			sb_printf(&t, "%s -> %s:", zm->node[i].name, zm->node[j].name);
 			for (int pass = 0; pass < 2; pass++) {
 				bool full = pass == 0;
-				bool any = false;
-				for (size_t k = 0; k < e->n; k++)
-					any |= e->it[k].full == full;
-				if (!any)
+				if (!has_items(e, full))
 					continue;
 				sb_printf(&t, full ? " all of " : " part of ");
 				edge_label(&t, ir, db, e, full, 64, false);
@@ -720,10 +712,7 @@ static void zones_table(Agraph_t *g, const struct ir *ir, const struct svcdb *db
 			sb_printf(&b, "\" href=\"#\">");
 			for (int pass = 0; pass < 2; pass++) {
 				bool full = pass == 0;
-				bool any = false;
-				for (size_t k = 0; k < e->n; k++)
-					any |= e->it[k].full == full;
-				if (!any)
+				if (!has_items(e, full))
 					continue;
 				t.n = 0;
 				edge_label(&t, ir, db, e, full, 5, true);
@@ -898,10 +887,7 @@ static int zones_graph(Agraph_t *g, const struct ir *ir, const struct graph_opts
 		const struct zm_edge *e = &zm.e[i];
 		for (int pass = 0; pass < 2; pass++) {
 			bool full = pass == 0;
-			bool any = false;
-			for (size_t k = 0; k < e->n; k++)
-				any |= e->it[k].full == full;
-			if (!any)
+			if (!has_items(e, full))
 				continue;
 			b.n = 0;
 			edge_label(&b, ir, db, e, full, 12, true);
@@ -1040,7 +1026,7 @@ int graph_write(char **out, size_t *outlen, const struct ir *ir,
 	agattr(g, AGNODE, "fontname", "Helvetica");
 	agattr(g, AGEDGE, "fontname", "Helvetica");
 	agattr(g, AGEDGE, "fontsize", "10");
-	agattr(g, AGRAPH, "rankdir", o->kind == GRAPH_ZONES ? "LR" : "LR");
+	agattr(g, AGRAPH, "rankdir", "LR");
 	if (o->kind == GRAPH_ZONES) {
 		agattr(g, AGRAPH, "nodesep", "0.6");
 		agattr(g, AGRAPH, "ranksep", "1.2");
