@@ -18,7 +18,13 @@ SAN     ?=
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Icompiler -Ibackends \
              -Ianalyzer -I$(BUILD) $(PKGS_CFLAGS) -MMD -MP \
              -DFWC_DATADIR='"$(PREFIX)/share/fwc"'
-LDLIBS  := $(PKGS_LIBS) -lbdd
+LDLIBS  := $(PKGS_LIBS) -lbdd -lbpf -lelf -lz
+
+# fwc's XDP program: compiled for BPF, embedded in fwc as a bpftool
+# skeleton (backends/bpfload.c includes it)
+BPF_CLANG ?= clang
+BPF_OBJ  := $(BUILD)/fwc_xdp.bpf.o
+BPF_SKEL := $(BUILD)/fwc_xdp.skel.h
 
 LIB_SRC := $(wildcard compiler/*.c backends/*.c analyzer/*.c)
 LIB_SRC := $(filter-out compiler/main.c,$(LIB_SRC))
@@ -42,6 +48,18 @@ all: $(BUILD)/fwc
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BPF_OBJ): backends/bpf/fwc_xdp.bpf.c backends/bpf/fwc_xdp.h
+	@mkdir -p $(BUILD)
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -Wall -Werror -target bpf \
+	  -I/usr/include/$(shell $(CC) -dumpmachine) -Ibackends/bpf -c -o $@ $<
+
+$(BPF_SKEL): $(BPF_OBJ)
+	@echo "  SKEL    $@"
+	$(Q)bpftool gen skeleton $< name fwc_xdp >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/backends/bpfload.o: $(BPF_SKEL)
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/parser.h
 	@mkdir -p $(dir $@)

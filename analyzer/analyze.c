@@ -309,6 +309,7 @@ struct an {
 	struct dnat *dn;
 	size_t ndn, capdn;
 	struct flow acc[3];            /* accepted at the end, per path */
+	BDD rej[3];                    /* rejected (may), per path */
 	BDD acc_orig_may[3], acc_orig_must[3];
 	size_t path_ev_start;
 	bool in_mangle_base;
@@ -926,6 +927,7 @@ static void run_base(struct an *an, const struct ir_chain *c, struct flow *f,
 	}
 	flow_or(dropped, &o.drop);
 	flow_or(dropped, &o.rej);
+	bor(&an->rej[path], o.rej.may);
 	flow_or(redir, &o.redir);
 	flow_release(f);
 	f->may = bref(o.acc.may);
@@ -992,6 +994,7 @@ static void run_path(struct an *an, enum path p)
 	struct flow f = { e, bref(e) };
 	an->path_ev_start = an->nev;
 	an->acc[p] = flow_empty();
+	an->rej[p] = bref(bddfalse);
 	run_steps(an, path_steps(p), f, p, p == PATH_FORWARD, &an->acc[p]);
 	an->acc_orig_may[p] = space_orig(&an->s, an->acc[p].may);
 	an->acc_orig_must[p] = space_orig(&an->s, an->acc[p].must);
@@ -2621,6 +2624,128 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 
 	an_close(&an);
 	return 0;
+}
+
+/* ---- what the ingress paths do not drop (the XDP placement) ---- */
+
+/* A variable set of the orig copies (else the shared variables) of
+ * fields f[0..n). */
+static BDD orig_vars(const struct space *s, const enum fld *f, size_t n)
+{
+	int *vs = xcalloc(256 * n, sizeof(int));
+	int nv = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct field *fl = &s->f[f[k]];
+		for (int i = 0; i < fl->bits; i++)
+			vs[nv++] = (fl->orig >= 0 ? fl->orig : fl->cur) + i * fl->stride;
+	}
+	BDD r = bref(bdd_makeset(vs, nv));
+	free(vs);
+	return r;
+}
+
+/* The incoming packets that can be in state established, or related,
+ * when every connection conntrack holds was accepted by this policy:
+ * the later packets of the new connections input and forward accept,
+ * the replies of those forward and output accept, and (related) ICMP
+ * errors; with a conntrack helper anywhere, anything may be related. */
+static BDD policy_states(struct an *an)
+{
+	const struct space *s = &an->s;
+	bool snat = false, helper = false;
+	for (size_t i = 0; i < an->ir->nchains; i++)
+		for (size_t j = 0; j < an->ir->chains[i]->n; j++) {
+			const struct ir_action *a = &an->ir->chains[i]->rules[j]->act;
+			snat |= a->kind == ACT_SNAT || a->kind == ACT_MASQUERADE;
+			helper |= a->kind == ACT_OTHER && a->text && strstr(a->text, "helper");
+		}
+	BDD nw = fld_eq(s, F_STATE, 0, true);
+	BDD est = fld_eq(s, F_STATE, 1, true);
+	BDD e = bref(bddfalse);
+	static const enum fld stf[] = { F_STATE, F_TCPFLAGS };
+	BDD stv = orig_vars(s, stf, 2);
+	for (int p = PATH_INPUT; p <= PATH_OUTPUT; p++) {
+		BDD np = and2(an->acc[p].may, nw);
+		if (p != PATH_OUTPUT) {
+			/* the connection's own later packets */
+			BDD o = space_orig(s, np);
+			BDD c = bref(bdd_exist(o, stv));
+			bdd_delref(o);
+			band(&c, est);
+			bor(&e, c);
+			bdd_delref(c);
+		}
+		if (p != PATH_INPUT) {
+			BDD r = replies(an, np, p == PATH_OUTPUT ? PATH_INPUT : PATH_FORWARD);
+			if (snat) {
+				/* a reply to a translated source comes to the
+				 * address (and port) it was translated to */
+				static const enum fld df[] = { F_DADDR, F_DPORT };
+				BDD dv = orig_vars(s, df, 2);
+				BDD t = bref(bdd_exist(r, dv));
+				bdd_delref(dv);
+				bdd_delref(r);
+				r = bref(bdd_and(t, est));
+				bdd_delref(t);
+			}
+			bor(&e, r);
+			bdd_delref(r);
+		}
+		bdd_delref(np);
+	}
+	bdd_delref(stv);
+	BDD rel = fld_eq(s, F_STATE, 2, true);
+	if (!helper) {
+		BDD i4 = fld_eq(s, F_PROTO, 1, false);
+		BDD i6 = fld_eq(s, F_PROTO, 58, false);
+		bor(&i4, i6);
+		band(&rel, i4);
+		bdd_delref(i4);
+		bdd_delref(i6);
+	}
+	/* new, invalid and untracked: any packet */
+	BDD other = fld_range(s, F_STATE, 1, 2, true);
+	BDD free_st = bref(bdd_not(other));
+	bdd_delref(other);
+	bor(&e, rel);
+	bor(&e, free_st);
+	BDD all[] = { nw, est, rel, free_st };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		bdd_delref(all[i]);
+	return e;
+}
+
+int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ctx)
+{
+	struct lint_opts o;
+	lint_opts_default(&o);
+	struct lint_result res = { 0 };
+	struct an an;
+	an_open(&an, ir, &o, &res);
+	for (int p = 0; p < 3; p++)
+		run_path(&an, (enum path)p);
+	/* the incoming packets an input or forward packet may be accepted
+	 * or rejected as (a reject answers: XDP must not swallow it) */
+	BDD kept = bref(bddfalse);
+	for (int p = PATH_INPUT; p <= PATH_FORWARD; p++) {
+		bor(&kept, an.acc_orig_may[p]);
+		BDD r = space_orig(&an.s, an.rej[p]);
+		bor(&kept, r);
+		bdd_delref(r);
+	}
+	if (ct_policy) {
+		BDD st = policy_states(&an);
+		band(&kept, st);
+		bdd_delref(st);
+	}
+	BDD *hit = xcalloc(ir->nrules + 1, sizeof(BDD));
+	for (size_t i = 0; i <= ir->nrules; i++)
+		hit[i] = an.ri[i].hit;
+	int rc = fn(&an.s, kept, hit, ctx);
+	free(hit);
+	bdd_delref(kept);
+	an_close(&an);
+	return rc;
 }
 
 /* ---- the zone matrix (fwc graph --kind zones) ---- */

@@ -163,6 +163,16 @@ struct zmatrix {
  * packet came in, the to side and the service after the rewrites (so a
  * port forward shows at its target). Returns 0, or -1 (diagnostic). */
 int analyze_matrix(const struct ir *ir, struct zmatrix *zm);
+
+/* The packet space after the walk, for the XDP placement (analyzer/xdp.c):
+ * fn gets the space, `kept`, the incoming packets (orig copies) that the
+ * input or forward path may accept or reject, and per rule id the packets
+ * the rule is first to match (may; a relation, see space.h); whatever it
+ * returns is returned. The space lives until fn returns. */
+typedef int (*ingress_fn)(struct space *s, int kept, const int *hit, void *ctx);
+/* ct_policy: a packet can be in state established or related only as far
+ * as this policy's own accepted connections make it so (see xdp.h). */
+int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ctx);
 void zmatrix_release(struct zmatrix *zm);
 
 /* Address classes of a dump for one service (like fffuu's service

@@ -206,6 +206,11 @@ static BDD set_bdd(const struct space *s, enum fld f, const struct iset *set,
 	return iset_rec(fl, 0, fl->bits, set->r, set->n, orig);
 }
 
+BDD space_set(const struct space *s, enum fld f, const struct iset *set)
+{
+	return set_bdd(s, f, set, false);
+}
+
 size_t space_if_index(const struct space *s, const char *name)
 {
 	if (!name[0])

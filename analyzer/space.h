@@ -91,6 +91,9 @@ void bdiff(BDD *a, BDD b);
 /* field == v, field in [lo, hi] (cur copy, or the orig copy) */
 BDD fld_eq(const struct space *s, enum fld f, u128 v, bool orig);
 BDD fld_range(const struct space *s, enum fld f, u128 lo, u128 hi, bool orig);
+/* field in set (cur copy); an address set (32 or 128 bits) also pins
+ * the family; other fields take values below 2^bits */
+BDD space_set(const struct space *s, enum fld f, const struct iset *set);
 /* the packets of one family (4 or 6), referenced */
 BDD fam_is(const struct space *s, int family);
 

@@ -64,31 +64,7 @@ static char *slurp(const char *path)
 /* Write a file atomically (temporary, fsync, rename), mode 0600. */
 static int put_file(const char *path, const char *text, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	bool ok = fd >= 0;
-	size_t off = 0;
-	while (ok && off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ok = false;
-		else
-			off += (size_t)w;
-	}
-	if (fd >= 0 && fsync(fd) != 0)
-		ok = false;
-	if (fd >= 0 && close(fd) != 0)
-		ok = false;
-	if (ok && rename(tmp, path) != 0)
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok ? 0 : -1;
+	return write_file_atomic(path, text, len, 0600);
 }
 
 static int put_str(const char *path, const char *text)

@@ -24,4 +24,15 @@ int ipset_emit(FILE *out, const struct ir *ir);
 /* The ipset name of a named set ("fwc-blocklist-4"); buf >= 32 bytes. */
 void ipset_name(char *buf, size_t n, const struct ir_set *s);
 
+/* BPF/XDP: the placement of the policy's certain drops in fwc's XDP
+ * program, as DIR/xdp.img, with DIR/nft.fw (nft, the text given) and
+ * DIR/placement.txt, also written to report (NULL: not). -1 with a
+ * message on stderr; then no xdp.img is written. */
+struct xdp_opts;
+extern const struct xdp_opts bpf_default_opts;
+int bpf_compile(const struct ir *ir, const char *dir, const char *nft, size_t nftlen,
+		FILE *report, bool ct_any);
+struct xdp_plan;
+void bpf_report(FILE *out, const struct ir *ir, const struct xdp_plan *pl);
+
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "bpfload.h"
 #include "backend.h"
 #include "diag.h"
 #include "frontend.h"
@@ -37,15 +38,21 @@
 static void usage(FILE *out)
 {
 	fputs("usage: fwc compile [-t nft|iptables|ip6tables|ipset] [-o FILE] [options] POLICY\n"
+	      "       fwc compile -t bpf -o DIR [--xdp-conntrack policy|any] [options] POLICY\n"
 	      "       fwc trace [options] POLICY PACKET...\n"
 	      "       fwc lint [options] POLICY\n"
 	      "       fwc graph [options] POLICY\n"
 	      "       fwc apply [-t nft|iptables] [--timeout S] [--detach] [options] POLICY\n"
 	      "       fwc confirm | rollback | status [--state-dir DIR]\n"
+	      "       fwc bpf load|unload|status --dev IFACE [options] [DIR]\n"
 	      "       fwc --version | --help\n"
 	      "\n"
 	      "compile options:\n"
-	      "  -t, --target T        nft (default), iptables, ip6tables, ipset\n"
+	      "  -t, --target T        nft (default), iptables, ip6tables, ipset, bpf (a\n"
+	      "                        directory: the XDP map image, nft.fw, placement.txt)\n"
+	      "      --xdp-conntrack M with -t bpf: policy (default: a packet can be\n"
+	      "                        established or related only as this policy's accepted\n"
+	      "                        connections make it) or any (any packet can be)\n"
 	      "  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
 	      "      --dump=WHAT       print tokens, ast, ir or ir-semantic (the IR without\n"
 	      "                        locations) instead of compiling\n"
@@ -237,7 +244,7 @@ static const struct fwc_opts *policy_opts_done(struct policy_opts *po)
 	return &po->o;
 }
 
-enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET };
+enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET, T_BPF };
 
 /* True when -o names a regular file or nothing yet. */
 static bool is_regular_target(const char *path)
@@ -259,20 +266,15 @@ static int put_output(const char *path, const char *buf, size_t len)
 			die("write error on standard output: %s", strerror(errno));
 		return 0;
 	}
-	bool direct = !is_regular_target(path);
-	char *tmp = direct ? xstrdup(path) : xasprintf("%s.fwc-tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	if (is_regular_target(path))
+		return write_file_atomic(path, buf, len, 0666);
+	/* a device or a pipe: written directly */
+	FILE *f = fopen(path, "w");
 	bool ok = f && fwrite(buf, 1, len, f) == len;
 	if (f && fclose(f) != 0)
 		ok = false;
-	if (ok && !direct && rename(tmp, path) != 0)
-		ok = false;
-	if (!ok) {
+	if (!ok)
 		fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
-		if (!direct)
-			unlink(tmp);
-	}
-	free(tmp);
 	return ok ? 0 : -1;
 }
 
@@ -287,6 +289,8 @@ static int write_output(const struct ir *ir, enum target t, FILE *f)
 		return ipt_emit(f, ir, 6);
 	case T_IPSET:
 		return ipset_emit(f, ir);
+	case T_BPF:
+		return nft_emit(f, ir);   /* DIR/nft.fw; the map image after the gate */
 	}
 	return -1;
 }
@@ -331,10 +335,11 @@ static int cmd_compile(int argc, char **argv)
 		{ "color", required_argument, NULL, 'C' },
 		{ "rule-ids", no_argument, NULL, 'R' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "xdp-conntrack", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool force = false;
+	bool force = false, ct_any = false, ct_given = false;
 	enum target target = T_NFT;
 	const char *outpath = NULL;
 	struct policy_opts po = { 0 };
@@ -353,8 +358,10 @@ static int cmd_compile(int argc, char **argv)
 				target = T_IPT6;
 			else if (!strcmp(optarg, "ipset"))
 				target = T_IPSET;
+			else if (!strcmp(optarg, "bpf"))
+				target = T_BPF;
 			else {
-				fprintf(stderr, "fwc: unknown target '%s' (nft, iptables, ip6tables, ipset)\n",
+				fprintf(stderr, "fwc: unknown target '%s' (nft, iptables, ip6tables, ipset, bpf)\n",
 					optarg);
 				return FWC_EXIT_USAGE;
 			}
@@ -392,6 +399,14 @@ static int cmd_compile(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'x':
+			if (strcmp(optarg, "policy") && strcmp(optarg, "any")) {
+				fprintf(stderr, "fwc: --xdp-conntrack is policy or any, not '%s'\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			ct_any = !strcmp(optarg, "any");
+			ct_given = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return FWC_EXIT_OK;
@@ -407,6 +422,14 @@ static int cmd_compile(int argc, char **argv)
 		return FWC_EXIT_USAGE;
 	}
 	const char *path = argv[optind];
+	if (ct_given && target != T_BPF) {
+		fputs("fwc: --xdp-conntrack is for -t bpf\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if (target == T_BPF && !outpath && dump == DUMP_NONE) {
+		fputs("fwc: -t bpf writes a directory: give it with -o DIR\n", stderr);
+		return FWC_EXIT_USAGE;
+	}
 	if (!input_ok(&po, path))
 		return FWC_EXIT_USAGE;
 	policy_opts_done(&po);
@@ -440,6 +463,17 @@ static int cmd_compile(int argc, char **argv)
 		fputs("fwc: not compiled: the policy fails an error-level check "
 		      "(use --force to compile anyway)\n", stderr);
 		return FWC_EXIT_ERROR;
+	}
+	if (target == T_BPF) {
+		if (rc == 0 && !diag_count(DIAG_ERROR) && bpf_compile(ir, outpath, buf, len, stdout, ct_any) < 0) {
+			ir_free(ir);
+			free(buf);
+			finish(color);
+			return FWC_EXIT_ERROR;
+		}
+		ir_free(ir);
+		free(buf);
+		return finish(color);
 	}
 	ir_free(ir);
 	if (rc == 0 && !diag_count(DIAG_ERROR) && put_output(outpath, buf, len) < 0) {
@@ -1179,6 +1213,8 @@ int main(int argc, char **argv)
 		rc = cmd_graph(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "apply"))
 		rc = cmd_apply(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "bpf"))
+		rc = cmd_bpf(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "confirm"))
 		rc = cmd_state(argc - 1, argv + 1, apply_confirm);
 	else if (!strcmp(cmd, "rollback"))

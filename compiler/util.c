@@ -4,6 +4,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,4 +147,34 @@ int edit_distance(const char *a, const char *b)
 			d[i][j] = c;
 		}
 	return d[la][lb];
+}
+
+int write_file_atomic(const char *path, const char *text, size_t len, int mode)
+{
+	char *tmp = xasprintf("%s.fwc-tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	bool ok = fd >= 0;
+	size_t off = 0;
+	while (ok && off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			ok = false;
+		else
+			off += (size_t)w;
+	}
+	if (fd >= 0 && fsync(fd) != 0)
+		ok = false;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (ok && rename(tmp, path) != 0)
+		ok = false;
+	if (!ok) {
+		int e = errno;
+		fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(e));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok ? 0 : -1;
 }

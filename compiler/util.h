@@ -29,6 +29,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* path replaced by text in one step (a temporary file next to it, synced,
+ * renamed); nothing changes on failure, which is reported on stderr. */
+int write_file_atomic(const char *path, const char *text, size_t len, int mode);
 
 /* die(): fatal, not a user-policy error (I/O on output, bad usage). */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
