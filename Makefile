@@ -42,7 +42,7 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             libxml2-utils
 
 .PHONY: all deps demo check check-asan check-kernel-long unit golden errors apply \
-        lint-golden import graph docs exact kernel install clean bench
+        lint-golden import graph docs exact kernel install clean bench xdp bpf-compile
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
@@ -123,6 +123,16 @@ $(BUILD)/tests/exact: tests/exact.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+$(BUILD)/tests/xdptest: tests/bpf/xdptest.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/tests/xdpsend: tests/bpf/xdpsend.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 $(BUILD)/tests/genpolicy: tests/kernel/genpolicy.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -174,6 +184,17 @@ exact: $(BUILD)/tests/exact $(BUILD)/tests/genpolicy
 	@BUILD=$(BUILD) EXACT_POLICIES=$(EXACT_POLICIES) sh tests/exact.sh
 	@BUILD=$(BUILD) EXACT_POLICIES=$$(( $(EXACT_POLICIES) / 5 )) FWC_SPACE_SRC_TOP=1 sh tests/exact.sh
 
+# fwc's XDP program (root; part of `make kernel`): BPF_PROG_TEST_RUN on
+# the examples and random policies (tests/bpf/xdp.sh), then a veth pair
+# in namespaces with real frames and swaps under traffic (tests/bpf/veth.sh).
+XDP_POLICIES ?= 60
+bpf-compile: $(BUILD)/fwc
+	@FWC=$(BUILD)/fwc sh tests/bpf/compile.sh
+
+xdp: $(BUILD)/fwc $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend $(BUILD)/tests/genpolicy
+	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
+	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
+
 # fwc apply, confirm, rollback in network namespaces (root; part of
 # `make kernel`): tests/kernel/apply.sh.
 apply: $(BUILD)/fwc $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
@@ -186,10 +207,13 @@ apply: $(BUILD)/fwc $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
 # verdict fwc trace predicts, with both backends.
 KERNEL_ENV = FWC=$(BUILD)/fwc REFEREE=$(BUILD)/tests/referee GEN=$(BUILD)/tests/genpolicy
 kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
-        $(BUILD)/tests/witness $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
+        $(BUILD)/tests/witness $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold \
+        $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend
 	@$(KERNEL_ENV) sh tests/kernel/load.sh
 	@$(KERNEL_ENV) TCPHOLD=$(BUILD)/tests/tcphold PTYHOLD=$(BUILD)/tests/ptyhold \
 	  sh tests/kernel/apply.sh
+	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
+	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
 	@$(KERNEL_ENV) sh tests/kernel/examples.sh
 	@$(KERNEL_ENV) sh tests/kernel/features.sh
@@ -211,7 +235,7 @@ check-kernel-long: deps
 
 check: deps
 	$(MAKE) all
-	$(MAKE) unit golden errors lint-golden import graph exact kernel
+	$(MAKE) unit golden errors lint-golden import graph bpf-compile exact kernel
 
 check-asan: deps
 	$(MAKE) BUILD=build-asan CC=gcc \
@@ -219,7 +243,8 @@ check-asan: deps
 	  CFLAGS="-O1 -g" all
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan CC=gcc \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  CFLAGS="-O1 -g" EXACT_POLICIES=100 unit golden errors lint-golden import graph exact kernel
+	  CFLAGS="-O1 -g" EXACT_POLICIES=100 XDP_POLICIES=20 unit golden errors lint-golden import graph \
+	  bpf-compile exact kernel
 
 bench: $(BUILD)/fwc
 	sh bench/compile.sh

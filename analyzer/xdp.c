@@ -30,6 +30,7 @@ struct pctx {
 	BDD domx;                  /* the packets XDP classifies */
 	BDD D;                     /* of those, what the policy always drops */
 	enum xfield order[XF_MAX]; /* box fields in variable order */
+	const char *states;        /* "in every conntrack state ..." */
 };
 
 /* ---- boxes out of a BDD over the visible fields ---- */
@@ -466,8 +467,8 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 			} else if (good == bddfalse) {
 				example(c, bad, ex, sizeof(ex));
 				snprintf(it->why, sizeof(it->why),
-					 "none of its packets is dropped whatever the state, marks "
-					 "or route: %s", ex);
+					 "the policy keeps each of its packets %s: %s",
+					 c->ir->family ? "in some state" : "in some state, route or mark", ex);
 			} else {
 				size_t npass = 0, ndrop = 0, left = max_rules - pl->nbox;
 				bool ok = true;
@@ -511,14 +512,14 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 					if (npass) {
 						example(c, bad, ex, sizeof(ex));
 						snprintf(it->why, sizeof(it->why),
-							 "dropped whatever the state, marks or route, except "
-							 "packets it matches that the policy may accept, "
-							 "passed by %zu XDP rule%s before it (%s)",
+							 "the policy drops its packets %s, whatever the "
+							 "marks and route, except some it may keep, passed by "
+							 "%zu XDP rule%s before it (%s)", c->states,
 							 npass, npass == 1 ? "" : "s", ex);
 					} else {
 						snprintf(it->why, sizeof(it->why),
-							 "every packet it matches is dropped whatever the "
-							 "state, marks or route");
+							 "the policy drops every packet it matches %s, "
+							 "whatever the marks and route", c->states);
 					}
 				}
 			}
@@ -549,8 +550,8 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 			bor(&covered, rest);
 			bor(&X, rest);
 			snprintf(it->why, sizeof(it->why),
-				 "packets no rule accepts or rejects on input or forward, "
-				 "whatever the state, marks or route");
+				 "packets no rule accepts or rejects on input or forward %s, "
+				 "whatever the marks and route", c->states);
 		} else {
 			snprintf(it->why, sizeof(it->why),
 				 "the packets only the drop policies drop take more than %zu "
@@ -613,7 +614,10 @@ int xdp_plan_build(const struct ir *ir, const struct xdp_opts *lim,
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->family = ir->family;
+	plan->ct_any = lim->ct_any;
 	struct pctx c = { .ir = ir, .lim = lim, .pl = plan, .err = err, .errlen = errlen };
+	c.states = lim->ct_any ? "in every conntrack state"
+			       : "in every conntrack state its connections allow";
 	int rc = analyze_ingress(ir, !lim->ct_any, place, &c);
 	if (rc)
 		xdp_plan_release(plan);

@@ -76,6 +76,7 @@ struct xdp_plan {
 	size_t *wildidx;            /* its representative's index */
 	size_t nwild;
 	int family;                 /* the IR's: 0, or 4/6 for a dump */
+	bool ct_any;                /* decided with xdp_opts.ct_any */
 	size_t ninput;              /* drop rules considered */
 };
 

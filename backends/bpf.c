@@ -27,11 +27,7 @@ const struct xdp_opts bpf_default_opts = {
 static void rule_words(char *buf, size_t n, const struct xdp_item *it)
 {
 	if (!it->rule) {
-		if (it->chain)
-			snprintf(buf, n, "policy (%s %s drop and the rest)", table_name(it->chain->table),
-				 it->chain->name);
-		else
-			snprintf(buf, n, "policy");
+		snprintf(buf, n, "the drop policies");
 	} else if (it->rule->origin || !it->rule->loc.file) {
 		snprintf(buf, n, "%s", it->rule->origin ? it->rule->origin : "generated rule");
 	} else {
@@ -51,6 +47,11 @@ void bpf_report(FILE *out, const struct ir *ir, const struct xdp_plan *pl)
 	fprintf(out, "# %zu of %zu drop rules on the ingress paths dropped in XDP; %zu XDP rules "
 		"(%zu drop, %zu pass)\n", in_xdp, pl->ninput, pl->nbox, nd, np);
 	fprintf(out, "# nft.fw holds the whole policy: nft decides every packet XDP passes.\n");
+	fprintf(out, "# conntrack: %s\n", pl->ct_any ?
+		"any packet may belong to a tracked connection (--xdp-conntrack any)" :
+		"a packet is established or related only as this policy's accepted connections "
+		"make it (their packets, their replies, ICMP errors); connections an earlier "
+		"policy admitted are not kept (--xdp-conntrack any keeps them)");
 	for (size_t i = 0; i < pl->nitem; i++) {
 		const struct xdp_item *it = &pl->item[i];
 		char w[200];

@@ -363,11 +363,6 @@ static int read_image(const char *path, struct xdp_image *img)
 
 static int bpf_load(const struct bpf_opts *o, const char *dir)
 {
-	unsigned ifindex = if_nametoindex(o->dev);
-	if (!ifindex) {
-		fprintf(stderr, "fwc: no device '%s'\n", o->dev);
-		return FWC_EXIT_ERROR;
-	}
 	char *ip = xasprintf("%s/xdp.img", dir);
 	struct stat st;
 	if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -379,6 +374,12 @@ static int bpf_load(const struct bpf_opts *o, const char *dir)
 	free(ip);
 	if (rc)
 		return FWC_EXIT_ERROR;
+	unsigned ifindex = if_nametoindex(o->dev);
+	if (!ifindex) {
+		fprintf(stderr, "fwc: no device '%s'\n", o->dev);
+		ximg_release(&img);
+		return FWC_EXIT_ERROR;
+	}
 	char err[512];
 	size_t ifx = ximg_if_index(&img, o->dev);
 	struct xprog *x = xprog_load(&img, ifx, err, sizeof(err));

@@ -130,8 +130,9 @@ int fwc_xdp(struct xdp_md *ctx)
 		return unparsed();
 	__u32 zero = 0;
 	struct fwc_conf *conf = bpf_map_lookup_elem(&fwc_conf, &zero);
-	if (!conf || conf->nrules == 0)
+	if (!conf)
 		return unparsed();
+
 
 	__u32 fam;
 	__u8 proto;
@@ -173,6 +174,10 @@ int fwc_xdp(struct xdp_md *ctx)
 		return unparsed();
 	}
 
+	if (conf->nrules == 0) {
+		count(FWC_HIT_NOMATCH);
+		return XDP_PASS;
+	}
 	__u32 key = fam * 256 + proto;
 	struct fwc_bits *bb = class_of(&fwc_base, &key);
 	__u32 all = FWC_CLASS_ALL;
