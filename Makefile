@@ -42,7 +42,7 @@ DEB_PKGS := re2c lemon pkg-config libxml2-dev libgraphviz-dev graphviz \
             libxml2-utils
 
 .PHONY: all deps demo check check-asan check-kernel-long unit golden errors apply \
-        lint-golden import graph docs exact kernel install clean bench xdp bpf-compile
+        lint-golden import graph docs exact kernel install clean bench bench-bpf xdp bpf-compile
 all: $(BUILD)/fwc
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJ)
@@ -248,6 +248,21 @@ check-asan: deps
 
 bench: $(BUILD)/fwc
 	sh bench/compile.sh
+
+$(BUILD)/bench/xdpbench: bench/xdpbench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/bench/xdp_drop.bpf.o: bench/xdp_drop.bpf.c
+	@mkdir -p $(dir $@)
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -Wall -Werror -target bpf \
+	  -I/usr/include/$(shell $(CC) -dumpmachine) -c -o $@ $<
+
+# ns per packet of the XDP program (root): bench/bpf.sh
+bench-bpf: $(BUILD)/fwc $(BUILD)/bench/xdpbench $(BUILD)/bench/xdp_drop.bpf.o
+	FWC=$(BUILD)/fwc BUILD=$(BUILD) bash bench/bpf.sh
 
 install: $(BUILD)/fwc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fwc \

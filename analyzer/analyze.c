@@ -2647,9 +2647,12 @@ static BDD orig_vars(const struct space *s, const enum fld *f, size_t n)
 /* The incoming packets that can be in state established, or related,
  * when every connection conntrack holds was accepted by this policy:
  * the later packets of the new connections input and forward accept,
- * the replies of those forward and output accept, and (related) ICMP
- * errors; with a conntrack helper anywhere, anything may be related. */
-static BDD policy_states(struct an *an)
+ * the replies of those forward and output accept (est[], orig terms,
+ * each with state established), and (rel) ICMP errors; with a conntrack
+ * helper anywhere, anything may be related. The parts are kept apart:
+ * their union can be far larger than any of them (a port per source in
+ * one, a port per destination in the other). */
+static void policy_states(struct an *an, struct ingress *ig)
 {
 	const struct space *s = &an->s;
 	bool snat = false, helper = false;
@@ -2661,7 +2664,6 @@ static BDD policy_states(struct an *an)
 		}
 	BDD nw = fld_eq(s, F_STATE, 0, true);
 	BDD est = fld_eq(s, F_STATE, 1, true);
-	BDD e = bref(bddfalse);
 	static const enum fld stf[] = { F_STATE, F_TCPFLAGS };
 	BDD stv = orig_vars(s, stf, 2);
 	for (int p = PATH_INPUT; p <= PATH_OUTPUT; p++) {
@@ -2672,8 +2674,7 @@ static BDD policy_states(struct an *an)
 			BDD c = bref(bdd_exist(o, stv));
 			bdd_delref(o);
 			band(&c, est);
-			bor(&e, c);
-			bdd_delref(c);
+			ig->est[ig->nest++] = c;
 		}
 		if (p != PATH_INPUT) {
 			BDD r = replies(an, np, p == PATH_OUTPUT ? PATH_INPUT : PATH_FORWARD);
@@ -2688,31 +2689,22 @@ static BDD policy_states(struct an *an)
 				r = bref(bdd_and(t, est));
 				bdd_delref(t);
 			}
-			bor(&e, r);
-			bdd_delref(r);
+			ig->est[ig->nest++] = r;
 		}
 		bdd_delref(np);
 	}
 	bdd_delref(stv);
-	BDD rel = fld_eq(s, F_STATE, 2, true);
+	ig->rel = fld_eq(s, F_STATE, 2, true);
 	if (!helper) {
 		BDD i4 = fld_eq(s, F_PROTO, 1, false);
 		BDD i6 = fld_eq(s, F_PROTO, 58, false);
 		bor(&i4, i6);
-		band(&rel, i4);
+		band(&ig->rel, i4);
 		bdd_delref(i4);
 		bdd_delref(i6);
 	}
-	/* new, invalid and untracked: any packet */
-	BDD other = fld_range(s, F_STATE, 1, 2, true);
-	BDD free_st = bref(bdd_not(other));
-	bdd_delref(other);
-	bor(&e, rel);
-	bor(&e, free_st);
-	BDD all[] = { nw, est, rel, free_st };
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		bdd_delref(all[i]);
-	return e;
+	bdd_delref(nw);
+	bdd_delref(est);
 }
 
 int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ctx)
@@ -2733,15 +2725,22 @@ int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ct
 		bor(&kept, r);
 		bdd_delref(r);
 	}
+	struct ingress ig = { .kept = kept, .free = bref(bddtrue), .est = { 0 }, .nest = 0,
+			      .rel = bref(bddfalse) };
 	if (ct_policy) {
-		BDD st = policy_states(&an);
-		band(&kept, st);
-		bdd_delref(st);
+		/* new, invalid, untracked: any packet can be */
+		BDD er = fld_range(&an.s, F_STATE, 1, 2, true);
+		bdd_delref(ig.free);
+		ig.free = bref(bdd_not(er));
+		bdd_delref(er);
+		bdd_delref(ig.rel);
+		policy_states(&an, &ig);
 	}
 	BDD *hit = xcalloc(ir->nrules + 1, sizeof(BDD));
 	for (size_t i = 0; i <= ir->nrules; i++)
 		hit[i] = an.ri[i].hit;
-	int rc = fn(&an.s, kept, hit, ctx);
+	ig.hit = hit;
+	int rc = fn(&an.s, &ig, ctx);
 	free(hit);
 	bdd_delref(kept);
 	an_close(&an);

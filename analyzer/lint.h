@@ -164,14 +164,23 @@ struct zmatrix {
  * port forward shows at its target). Returns 0, or -1 (diagnostic). */
 int analyze_matrix(const struct ir *ir, struct zmatrix *zm);
 
-/* The packet space after the walk, for the XDP placement (analyzer/xdp.c):
- * fn gets the space, `kept`, the incoming packets (orig copies) that the
- * input or forward path may accept or reject, and per rule id the packets
- * the rule is first to match (may; a relation, see space.h); whatever it
- * returns is returned. The space lives until fn returns. */
-typedef int (*ingress_fn)(struct space *s, int kept, const int *hit, void *ctx);
-/* ct_policy: a packet can be in state established or related only as far
- * as this policy's own accepted connections make it so (see xdp.h). */
+/* The packet space after the walk, for the XDP placement (analyzer/xdp.c).
+ * What a packet coming in may get, in orig terms (see space.h): */
+struct ingress {
+	int kept;       /* accepted or rejected by the input or forward path */
+	int free;       /* the states any packet can be in: all of them, or
+			   (ct_policy) new, invalid, untracked */
+	int est[4];     /* ct_policy: where a packet can be established: the
+			   union of these (each in state established) */
+	size_t nest;
+	int rel;        /* where a packet can be related (state related) */
+	const int *hit; /* per rule id: the packets it is first to match
+			   (may; a relation) */
+};
+/* fn's return is returned; the space lives until fn returns. ct_policy:
+ * a packet can be established or related only as far as this policy's
+ * own accepted connections make it so (see xdp.h). */
+typedef int (*ingress_fn)(struct space *s, const struct ingress *ig, void *ctx);
 int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ctx);
 void zmatrix_release(struct zmatrix *zm);
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lint.h"
 #include "services.h"
@@ -25,7 +26,7 @@ struct pctx {
 	size_t errlen;
 	int rc;
 	struct space *s;
-	BDD kept;                  /* orig copies */
+	const struct ingress *ig;  /* what the policy may keep (orig terms) */
 	BDD nonxdp;                /* variable set: what XDP cannot see */
 	BDD domx;                  /* the packets XDP classifies */
 	BDD D;                     /* of those, what the policy always drops */
@@ -262,8 +263,19 @@ static void rule_text(char *buf, size_t n, const struct ir_rule *r, const struct
  * fields, cur variables) that the policy may keep. */
 static void example(struct pctx *c, BDD x, char *buf, size_t n)
 {
-	BDD o = bref(bdd_replace(x, c->s->cur2orig));
-	band(&o, c->kept);
+	BDD x0 = bref(bdd_replace(x, c->s->cur2orig));
+	band(&x0, c->ig->kept);
+	/* a packet in a state any packet can be in first */
+	BDD o = bref(bdd_and(x0, c->ig->free));
+	for (size_t i = 0; i < c->ig->nest && o == bddfalse; i++) {
+		bdd_delref(o);
+		o = bref(bdd_and(x0, c->ig->est[i]));
+	}
+	if (o == bddfalse) {
+		bdd_delref(o);
+		o = bref(bdd_and(x0, c->ig->rel));
+	}
+	bdd_delref(x0);
 	if (o == bddfalse) {
 		bdd_delref(o);
 		snprintf(buf, n, "(no example)");
@@ -358,17 +370,58 @@ static const char *hidden_match(const struct ir_rule *r)
 	return NULL;
 }
 
+static void dbg(const char *what)
+{
+	static double t0;
+	static int on = -1;
+	if (on < 0)
+		on = getenv("FWC_XDP_DEBUG") != NULL;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = ts.tv_sec + ts.tv_nsec / 1e9;
+	if (on && what)
+		fprintf(stderr, "xdp: %-10s %.3f s, %d nodes\n", what, t - t0, bdd_getnodenum());
+	t0 = t;
+}
+
 static BDD exist_nonxdp(struct pctx *c, BDD x)
 {
 	return bref(bdd_exist(x, c->nonxdp));
 }
 
-static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
+/* kept (orig terms) as visible packets (cur terms) within d0 */
+static BDD visible(struct pctx *c, BDD kept, BDD d0)
+{
+	BDD kc = bref(bdd_replace(kept, c->s->orig2cur));
+	band(&kc, d0);
+	BDD kx = exist_nonxdp(c, kc);
+	bdd_delref(kc);
+	return kx;
+}
+
+/* kx (visible, cur) |= what of rest ∧ part (orig) it does not hold yet */
+static void add_kept(struct pctx *c, BDD *kx, BDD rest, BDD part, BDD d0)
+{
+	BDD lift = bref(bdd_replace(*kx, c->s->cur2orig));
+	BDD k = bref(bdd_apply(rest, lift, bddop_diff));
+	bdd_delref(lift);
+	band(&k, part);
+	if (k != bddfalse) {
+		BDD v = visible(c, k, d0);
+		bor(kx, v);
+		bdd_delref(v);
+	}
+	bdd_delref(k);
+}
+
+static int place(struct space *s, const struct ingress *ig, void *ctx)
 {
 	struct pctx *c = ctx;
 	struct xdp_plan *pl = c->pl;
+	const BDD *hit = ig->hit;
 	c->s = s;
-	c->kept = kept;
+	c->ig = ig;
+	dbg(NULL);
 
 	/* the box fields in variable order */
 	for (int k = 0; k < XF_MAX; k++)
@@ -414,14 +467,27 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 		bdd_delref(fb);
 	}
 	c->domx = exist_nonxdp(c, d0);
-	BDD kc = bref(bdd_replace(kept, s->orig2cur));
-	band(&kc, d0);
+	/* the visible packets the policy may keep: in a state any packet
+	 * can be in, then where one can be established or related */
+	BDD kf = bref(bdd_and(ig->kept, ig->free));
+	BDD kx = visible(c, kf, d0);
+	bdd_delref(kf);
+	/* what is kept only in those states, if anything: usually little
+	 * (the parts themselves can be large together: see ingress) */
+	BDD lift = bref(bdd_replace(kx, s->cur2orig));
+	BDD only = bref(bdd_apply(ig->kept, lift, bddop_diff));
+	bdd_delref(lift);
+	if (only != bddfalse) {
+		for (size_t i = 0; i < ig->nest; i++)
+			add_kept(c, &kx, only, ig->est[i], d0);
+		add_kept(c, &kx, only, ig->rel, d0);
+	}
+	bdd_delref(only);
 	bdd_delref(d0);
-	BDD kx = exist_nonxdp(c, kc);
-	bdd_delref(kc);
 	c->D = bref(bdd_apply(c->domx, kx, bddop_diff));
 	bdd_delref(kx);
 
+	dbg("D");
 	BDD covered = bref(bddfalse), X = bref(bddfalse);
 	size_t max_rules = c->lim->max_rules;
 	bool *on = ingress_chains(c->ir);
@@ -529,6 +595,7 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 		}
 	}
 	free(on);
+	dbg("rules");
 
 	/* what D holds beyond the rules: the drop policies' part */
 	BDD rest = bref(bdd_apply(c->D, covered, bddop_diff));
@@ -559,6 +626,7 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 		}
 	}
 	bdd_delref(rest);
+	dbg("policies");
 
 	/* the proof: the list as the program reads it drops exactly X, and
 	 * X lies in D */
@@ -592,6 +660,7 @@ static int place(struct space *s, BDD kept, const BDD *hit, void *ctx)
 	}
 	bdd_delref(covered);
 	bdd_delref(X);
+	dbg("proof");
 
 	/* the interface numbering, for the loader */
 	pl->nif = s->nif;
