@@ -186,7 +186,8 @@ exact: $(BUILD)/tests/exact $(BUILD)/tests/genpolicy
 
 # fwc's XDP program (root; part of `make kernel`): BPF_PROG_TEST_RUN on
 # the examples and random policies (tests/bpf/xdp.sh), then a veth pair
-# in namespaces with real frames and swaps under traffic (tests/bpf/veth.sh).
+# in namespaces with real frames and swaps under traffic (tests/bpf/veth.sh),
+# and apply -t bpf with its rollback (tests/bpf/apply.sh).
 XDP_POLICIES ?= 60
 bpf-compile: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/bpf/compile.sh
@@ -194,6 +195,7 @@ bpf-compile: $(BUILD)/fwc
 xdp: $(BUILD)/fwc $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend $(BUILD)/tests/genpolicy
 	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
 	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
+	@FWC=$(BUILD)/fwc sh tests/bpf/apply.sh
 
 # fwc apply, confirm, rollback in network namespaces (root; part of
 # `make kernel`): tests/kernel/apply.sh.
@@ -214,6 +216,7 @@ kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
 	  sh tests/kernel/apply.sh
 	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
 	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
+	@FWC=$(BUILD)/fwc sh tests/bpf/apply.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
 	@$(KERNEL_ENV) sh tests/kernel/examples.sh
 	@$(KERNEL_ENV) sh tests/kernel/features.sh

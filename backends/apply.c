@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,7 +40,10 @@
 
 #include "apply.h"
 #include "backend.h"
+#include "bpfload.h"
 #include "util.h"
+#include "xdp.h"
+#include "xdpimg.h"
 
 /* ---- small helpers ---- */
 
@@ -649,10 +653,92 @@ static int restore_ipt(const char *dir, char **err)
 	return bad ? -1 : 0;
 }
 
+/* ---- XDP (apply -t bpf) ---- */
+
+/* What is on the device now: snap.xdp holds fwc's image there, or
+ * "none"; snap.xdp.dev the device, bpffs and mode to restore it with. */
+static int snapshot_xdp(const char *dir, const struct apply_opts *o)
+{
+	const char *pin = o->pin_root ? o->pin_root : "/sys/fs/bpf";
+	char *lp = xasprintf("%s/fwc/%s/link", pin, o->xdp_dev);
+	char *sp = xdp_state_image(o->xdp_dev, dir);
+	char *img = access(lp, F_OK) == 0 ? slurp(sp) : NULL;
+	char *p = path_in(dir, "snap.xdp"), *pm = path_in(dir, "snap.xdp.dev");
+	char *meta = xasprintf("dev=%s\npin_root=%s\nskb=%d\n", o->xdp_dev, pin, o->xdp_skb);
+	int r = put_str(p, img ? img : "none\n");
+	if (!r)
+		r = put_str(pm, meta);
+	free(lp);
+	free(sp);
+	free(img);
+	free(p);
+	free(pm);
+	free(meta);
+	return r;
+}
+
+static int restore_xdp(const char *dir, char **err)
+{
+	char *pm = path_in(dir, "snap.xdp.dev"), *p = path_in(dir, "snap.xdp");
+	char *meta = slurp(pm);
+	char *dev = meta ? kv_get(meta, "dev") : NULL, *pin = meta ? kv_get(meta, "pin_root") : NULL;
+	int rc = -1;
+	FILE *f = NULL;
+	if (!dev || !pin) {
+		*err = xasprintf("no XDP snapshot in %s\n", dir);
+		goto out;
+	}
+	f = fopen(p, "r");
+	char first[32] = "";
+	if (!f || !fgets(first, sizeof(first), f)) {
+		*err = xasprintf("cannot read %s\n", p);
+		goto out;
+	}
+	if (!strcmp(first, "none\n")) {
+		rc = xdp_detach(dev, pin, dir, true) < 0 ? -1 : 0;
+		if (rc)
+			*err = xasprintf("cannot detach fwc's XDP program from %s\n", dev);
+		goto out;
+	}
+	rewind(f);
+	struct xdp_image img;
+	char e[512];
+	if (ximg_read(f, p, &img, e, sizeof(e)) != 0) {
+		*err = xasprintf("%s\n", e);
+		goto out;
+	}
+	rc = xdp_attach(dev, &img, pin, dir, kv_num(meta, "skb") == 1, true) == 0 ? 0 : -1;
+	if (rc)
+		*err = xasprintf("cannot put the old XDP image back on %s\n", dev);
+	ximg_release(&img);
+out:
+	if (f)
+		fclose(f);
+	free(meta);
+	free(dev);
+	free(pin);
+	free(pm);
+	free(p);
+	return rc;
+}
+
 static int restore(const char *dir, const char *backend, char **err)
 {
 	if (!strcmp(backend, "nft"))
 		return restore_nft(dir, err);
+	if (!strcmp(backend, "bpf")) {
+		/* XDP first: it must not drop what the old rules accept */
+		int x = restore_xdp(dir, err);
+		char *e2 = NULL;
+		int n = restore_nft(dir, &e2);
+		if (e2) {
+			char *m = xasprintf("%s%s", *err ? *err : "", e2);
+			free(*err);
+			*err = m;
+			free(e2);
+		}
+		return x || n ? -1 : 0;
+	}
 	return restore_ipt(dir, err);
 }
 
@@ -896,10 +982,32 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 		return 1;
 	int ret = 1;
 	char *nft = NULL, *v4 = NULL, *v6 = NULL, *sets = NULL, *policy = abs_path(o->policy);
+	struct xdp_image img = { 0 };
+	bool has_img = false;
 	if (check_pending(dir, "apply") != 0)
 		goto out;
-	const char *backend = o->backend == APPLY_NFT ? "nft" : "iptables";
-	if (o->backend == APPLY_NFT) {
+	const char *backend = o->backend == APPLY_NFT ? "nft" : o->backend == APPLY_BPF ? "bpf"
+										   : "iptables";
+	if (o->backend == APPLY_BPF) {
+		if (!o->xdp_dev || !if_nametoindex(o->xdp_dev)) {
+			fprintf(stderr, "fwc: no device '%s'\n", o->xdp_dev ? o->xdp_dev : "");
+			goto out;
+		}
+		struct xdp_opts xo = bpf_default_opts;
+		xo.ct_any = o->xdp_ct_any;
+		struct xdp_plan pl;
+		char e[600];
+		if (xdp_plan_build(ir, &xo, &pl, e, sizeof(e)) < 0 ||
+		    ximg_build(&pl, o->policy, &img, e, sizeof(e)) < 0) {
+			fprintf(stderr, "fwc: %s\n", e);
+			if (pl.item || pl.box)
+				xdp_plan_release(&pl);
+			goto out;
+		}
+		has_img = true;
+		xdp_plan_release(&pl);
+	}
+	if (o->backend == APPLY_NFT || o->backend == APPLY_BPF) {
 		nft = emit(ir, 0);
 		if (!nft) {
 			fputs("fwc: the policy cannot be written for nft\n", stderr);
@@ -915,7 +1023,9 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 		}
 	}
 	if (!o->no_rollback) {
-		int r = o->backend == APPLY_NFT ? snapshot_nft(dir) : snapshot_ipt(dir, v4, v6, sets);
+		int r = o->backend == APPLY_IPTABLES ? snapshot_ipt(dir, v4, v6, sets) : snapshot_nft(dir);
+		if (r == 0 && o->backend == APPLY_BPF)
+			r = snapshot_xdp(dir, o);
 		if (r != 0) {
 			fputs("fwc: no snapshot of the current rules: nothing applied\n", stderr);
 			goto out;
@@ -933,15 +1043,32 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 			v6 = b;
 		}
 	}
-	int lr = o->backend == APPLY_NFT ? load_nft(dir, nft) : load_ipt(dir, v4, v6, sets);
+	int lr = o->backend == APPLY_IPTABLES ? load_ipt(dir, v4, v6, sets) : load_nft(dir, nft);
 	if (lr != 0)
 		goto out;
+	if (o->backend == APPLY_BPF &&
+	    xdp_attach(o->xdp_dev, &img, o->pin_root ? o->pin_root : "/sys/fs/bpf", dir, o->xdp_skb,
+		       true) != 0) {
+		char *e = NULL;
+		if (!o->no_rollback && restore_nft(dir, &e) == 0)
+			fputs("fwc: XDP not loaded: the old nft rules are back\n", stderr);
+		else
+			fprintf(stderr, "fwc: XDP not loaded, and the nft rules are the new ones%s%s",
+				e ? ": " : "\n", e ? e : "");
+		free(e);
+		goto out;
+	}
+	char backend_rec[64];
+	if (o->backend == APPLY_BPF)
+		snprintf(backend_rec, sizeof(backend_rec), "bpf\nxdp_dev=%s", o->xdp_dev);
+	else
+		snprintf(backend_rec, sizeof(backend_rec), "%s", backend);
 	long long now = now_ms();
 	char id[64];
 	snprintf(id, sizeof(id), "%lld-%ld", now, (long)getpid());
 	if (o->no_rollback) {
 		char *rec = xasprintf("policy=%s\nbackend=%s\napplied=%lld\nconfirmed=%lld\nhow=no-rollback\n",
-				      policy, backend, now, now);
+				      policy, backend_rec, now, now);
 		char *ap = path_in(dir, "applied");
 		put_str(ap, rec);
 		free(ap);
@@ -955,7 +1082,7 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 	/* the pending record first, then the process that watches it */
 	char *pp = path_in(dir, "pending");
 	char *rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\napplied=%lld\ndeadline=%lld\npid=0\n",
-			      id, policy, backend, now, deadline);
+			      id, policy, backend_rec, now, deadline);
 	if (put_str(pp, rec) != 0) {
 		char *e = NULL;
 		restore(dir, backend, &e);
@@ -979,7 +1106,7 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 	}
 	free(rec);
 	rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\napplied=%lld\ndeadline=%lld\npid=%ld\n",
-			id, policy, backend, now, deadline, pid);
+			id, policy, backend_rec, now, deadline, pid);
 	put_str(pp, rec);
 	free(rec);
 	free(pp);
@@ -1039,6 +1166,8 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 	}
 out:
 	lock_release(lk);
+	if (has_img)
+		ximg_release(&img);
 	free(nft);
 	free(v4);
 	free(v6);
@@ -1065,8 +1194,11 @@ int apply_confirm(const char *dir)
 		     *id = kv_get(pend, "id");
 		long long applied = kv_num(pend, "applied");
 		long pid = (long)kv_num(pend, "pid");
-		char *rec = xasprintf("policy=%s\nbackend=%s\napplied=%lld\nconfirmed=%lld\nhow=confirmed\n",
-				      policy ? policy : "?", backend ? backend : "?", applied, now_ms());
+		char *dev = kv_get(pend, "xdp_dev");
+		char *rec = xasprintf("policy=%s\nbackend=%s%s%s\napplied=%lld\nconfirmed=%lld\nhow=confirmed\n",
+				      policy ? policy : "?", backend ? backend : "?",
+				      dev ? "\nxdp_dev=" : "", dev ? dev : "", applied, now_ms());
+		free(dev);
 		char *ap = path_in(dir, "applied");
 		if (put_str(ap, rec) == 0 && unlink(pp) == 0) {
 			if (pid_alive(pid))
@@ -1144,9 +1276,12 @@ int apply_status(const char *dir)
 	if (app) {
 		char *policy = kv_get(app, "policy"), *backend = kv_get(app, "backend"),
 		     *how = kv_get(app, "how");
+		char *dev = kv_get(app, "xdp_dev");
 		when_str(when, sizeof(when), kv_num(app, "applied"));
-		printf("applied: %s (%s) at %s, %s\n", policy ? policy : "?", backend ? backend : "?",
+		printf("applied: %s (%s%s%s) at %s, %s\n", policy ? policy : "?", backend ? backend : "?",
+		       dev ? ", XDP on " : "", dev ? dev : "",
 		       when, how && !strcmp(how, "no-rollback") ? "without rollback" : "confirmed");
+		free(dev);
 		free(policy);
 		free(backend);
 		free(how);
@@ -1160,10 +1295,13 @@ int apply_status(const char *dir)
 		char w2[64];
 		when_str(w2, sizeof(w2), kv_num(pend, "applied"));
 		when_str(when, sizeof(when), deadline);
-		printf("pending: %s (%s) applied at %s; rollback at %s (in %lld s) by pid %ld%s\n",
-		       policy ? policy : "?", backend ? backend : "?", w2, when,
+		char *dev = kv_get(pend, "xdp_dev");
+		printf("pending: %s (%s%s%s) applied at %s; rollback at %s (in %lld s) by pid %ld%s\n",
+		       policy ? policy : "?", backend ? backend : "?", dev ? ", XDP on " : "",
+		       dev ? dev : "", w2, when,
 		       (deadline - now_ms() + 999) / 1000, pid,
 		       pid_alive(pid) ? "" : " (NOT RUNNING: run fwc rollback or fwc confirm)");
+		free(dev);
 		free(policy);
 		free(backend);
 	} else {

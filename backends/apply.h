@@ -10,7 +10,7 @@
 
 #include "ir.h"
 
-enum apply_backend { APPLY_NFT, APPLY_IPTABLES };
+enum apply_backend { APPLY_NFT, APPLY_IPTABLES, APPLY_BPF };
 
 struct apply_opts {
 	const char *state_dir;      /* default /var/lib/fwc */
@@ -19,6 +19,11 @@ struct apply_opts {
 	bool detach;                /* return at once; confirm later */
 	bool no_rollback;           /* boot: load, record, no snapshot */
 	const char *policy;         /* the policy's path, for the record */
+	/* APPLY_BPF: nft plus fwc's XDP program on this device */
+	const char *xdp_dev;
+	bool xdp_ct_any;            /* --xdp-conntrack any */
+	bool xdp_skb;               /* generic XDP */
+	const char *pin_root;       /* bpffs (default /sys/fs/bpf) */
 };
 
 #define APPLY_STATE_DIR "/var/lib/fwc"

@@ -335,6 +335,11 @@ static char *state_img(const struct bpf_opts *o)
 
 /* bpffs has no rename: the old pin goes, then the new one (status may
  * miss the counters for that moment; the program is already swapped). */
+char *xdp_state_image(const char *dev, const char *state_dir)
+{
+	return xasprintf("%s/xdp-%s.img", state_dir, dev);
+}
+
 static int pin_map(struct bpf_map *m, const char *dir, const char *name)
 {
 	char *p = xasprintf("%s/%s", dir, name);
@@ -361,34 +366,23 @@ static int read_image(const char *path, struct xdp_image *img)
 	return rc;
 }
 
-static int bpf_load(const struct bpf_opts *o, const char *dir)
+int xdp_attach(const char *dev, const struct xdp_image *img, const char *pin_root,
+	       const char *state_dir, bool skb, bool quiet)
 {
-	char *ip = xasprintf("%s/xdp.img", dir);
-	struct stat st;
-	if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) {
-		free(ip);
-		ip = xstrdup(dir);   /* the image itself */
-	}
-	struct xdp_image img;
-	int rc = read_image(ip, &img);
-	free(ip);
-	if (rc)
-		return FWC_EXIT_ERROR;
+	struct bpf_opts ob = { dev, pin_root, state_dir, skb }, *o = &ob;
 	unsigned ifindex = if_nametoindex(o->dev);
 	if (!ifindex) {
 		fprintf(stderr, "fwc: no device '%s'\n", o->dev);
-		ximg_release(&img);
-		return FWC_EXIT_ERROR;
+		return -1;
 	}
 	char err[512];
-	size_t ifx = ximg_if_index(&img, o->dev);
-	struct xprog *x = xprog_load(&img, ifx, err, sizeof(err));
+	size_t ifx = ximg_if_index(img, o->dev);
+	struct xprog *x = xprog_load(img, ifx, err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "fwc: %s\n", err);
-		ximg_release(&img);
-		return FWC_EXIT_ERROR;
+		return -1;
 	}
-	int ret = FWC_EXIT_ERROR;
+	int ret = -1;
 	char *pd = pin_dir(o), *lp = xasprintf("%s/link", pd), *top = xasprintf("%s/fwc", o->pin_root);
 	if (ensure_bpffs(o->pin_root, !strcmp(o->pin_root, "/sys/fs/bpf")) < 0)
 		goto out;
@@ -437,13 +431,13 @@ static int bpf_load(const struct bpf_opts *o, const char *dir)
 	close(lfd);
 	if (pin_map(x->skel->maps.fwc_hits, pd, "hits") < 0)
 		goto out;
-	/* what is loaded, for status */
+	/* what is loaded, for status (and apply's rollback) */
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	if (!m)
 		die("out of memory");
-	ximg_write(m, &img);
+	ximg_write(m, img);
 	fclose(m);
 	mkdir(o->state_dir, 0700);
 	char *sp = state_img(o);
@@ -453,49 +447,77 @@ static int bpf_load(const struct bpf_opts *o, const char *dir)
 	if (wr < 0)
 		goto out;
 	size_t nd = 0;
-	for (uint32_t r = 0; r < img.nrules; r++)
-		nd += img.rule[r].act == FWC_ACT_DROP;
-	printf("fwc: XDP on %s: %u rules (%zu drop, %zu pass) from %s, %s\n", o->dev, img.nrules,
-	       nd, (size_t)img.nrules - nd, img.source,
-	       swapped ? "swapped in atomically" : o->skb ? "attached (skb mode)" : "attached");
-	ret = FWC_EXIT_OK;
+	for (uint32_t r = 0; r < img->nrules; r++)
+		nd += img->rule[r].act == FWC_ACT_DROP;
+	if (!quiet)
+		printf("fwc: XDP on %s: %u rules (%zu drop, %zu pass) from %s, %s\n", o->dev,
+		       img->nrules, nd, (size_t)img->nrules - nd, img->source,
+		       swapped ? "swapped in atomically" : o->skb ? "attached (skb mode)" : "attached");
+	ret = 0;
 out:
 	free(pd);
 	free(lp);
 	free(top);
 	xprog_close(x);
-	ximg_release(&img);
 	return ret;
 }
 
-static int bpf_unload(const struct bpf_opts *o)
+static int bpf_load(const struct bpf_opts *o, const char *dir)
 {
+	char *ip = xasprintf("%s/xdp.img", dir);
+	struct stat st;
+	if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) {
+		free(ip);
+		ip = xstrdup(dir);   /* the image itself */
+	}
+	struct xdp_image img;
+	int rc = read_image(ip, &img);
+	free(ip);
+	if (rc)
+		return FWC_EXIT_ERROR;
+	rc = xdp_attach(o->dev, &img, o->pin_root, o->state_dir, o->skb, false);
+	ximg_release(&img);
+	return rc ? FWC_EXIT_ERROR : FWC_EXIT_OK;
+}
+
+int xdp_detach(const char *dev, const char *pin_root, const char *state_dir, bool quiet)
+{
+	struct bpf_opts ob = { dev, pin_root, state_dir, false }, *o = &ob;
 	char *pd = pin_dir(o), *lp = xasprintf("%s/link", pd), *hp = xasprintf("%s/hits", pd);
-	int ret = FWC_EXIT_OK;
+	int ret = 0;
 	int lfd = bpf_obj_get(lp);
 	if (lfd < 0) {
-		fprintf(stderr, "fwc: no fwc XDP program on %s (%s: %s)\n", o->dev, lp, strerror(errno));
-		ret = FWC_EXIT_ERROR;
+		if (!quiet)
+			fprintf(stderr, "fwc: no fwc XDP program on %s (%s: %s)\n", o->dev, lp,
+				strerror(errno));
+		ret = 1;
 	} else {
 		if (bpf_link_detach(lfd) != 0 && errno != ENOLINK) {
 			fprintf(stderr, "fwc: cannot detach XDP from %s: %s\n", o->dev, strerror(errno));
-			ret = FWC_EXIT_ERROR;
+			ret = -1;
 		}
 		close(lfd);
 	}
-	if (ret == FWC_EXIT_OK) {
+	if (ret == 0) {
 		unlink(lp);
 		unlink(hp);
 		rmdir(pd);
 		char *sp = state_img(o);
 		unlink(sp);
 		free(sp);
-		printf("fwc: XDP on %s detached\n", o->dev);
+		if (!quiet)
+			printf("fwc: XDP on %s detached\n", o->dev);
 	}
 	free(pd);
 	free(lp);
 	free(hp);
 	return ret;
+}
+
+static int bpf_unload(const struct bpf_opts *o)
+{
+	return xdp_detach(o->dev, o->pin_root, o->state_dir, false) == 0 ? FWC_EXIT_OK
+									  : FWC_EXIT_ERROR;
 }
 
 static int bpf_status(const struct bpf_opts *o)

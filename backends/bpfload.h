@@ -35,6 +35,16 @@ int xprog_hits(const struct xprog *x, uint64_t *out);
  * too small. */
 size_t xdp_frame(const struct packet *p, uint8_t *buf, size_t cap);
 
+/* Attach fwc's XDP program with img to dev, or swap img in when it is
+ * attached: pinned under PIN/fwc/DEV, img kept as STATE/xdp-DEV.img.
+ * 0, or -1 with a message. */
+int xdp_attach(const char *dev, const struct xdp_image *img, const char *pin_root,
+	       const char *state_dir, bool skb, bool quiet);
+/* Detach it: 0, 1 when none was there, -1 on an error (message). */
+int xdp_detach(const char *dev, const char *pin_root, const char *state_dir, bool quiet);
+/* STATE/xdp-DEV.img: what xdp_attach keeps (malloc'd path). */
+char *xdp_state_image(const char *dev, const char *state_dir);
+
 /* `fwc bpf load|unload|status`: argv[0] is "bpf". */
 int cmd_bpf(int argc, char **argv);
 

@@ -43,6 +43,7 @@ static void usage(FILE *out)
 	      "       fwc lint [options] POLICY\n"
 	      "       fwc graph [options] POLICY\n"
 	      "       fwc apply [-t nft|iptables] [--timeout S] [--detach] [options] POLICY\n"
+	      "       fwc apply -t bpf --dev IFACE [--xdp-conntrack M] [--skb] [options] POLICY\n"
 	      "       fwc confirm | rollback | status [--state-dir DIR]\n"
 	      "       fwc bpf load|unload|status --dev IFACE [options] [DIR]\n"
 	      "       fwc --version | --help\n"
@@ -110,9 +111,12 @@ static void usage(FILE *out)
 	      "      --from, --services, --firewalld-dir, --datadir as for compile\n"
 	      "\n"
 	      "apply options (fwc apply [options] POLICY; docs/apply.md):\n"
-	      "  -t, --target T        nft (default: replaces table inet fwc only) or\n"
+	      "  -t, --target T        nft (default: replaces table inet fwc only),\n"
 	      "                        iptables (the tables the policy writes, both\n"
-	      "                        families, and fwc's ipsets)\n"
+	      "                        families, and fwc's ipsets), or bpf (nft, then\n"
+	      "                        fwc's XDP program on --dev; rolled back together)\n"
+	      "      --dev IFACE       -t bpf: the device for XDP (also --skb, --pin-root DIR,\n"
+	      "                        --xdp-conntrack policy|any, as for fwc bpf / compile)\n"
 	      "      --timeout S       roll back after S seconds unless confirmed\n"
 	      "                        (default 30)\n"
 	      "      --detach          return at once; `fwc confirm` keeps the rules\n"
@@ -122,6 +126,12 @@ static void usage(FILE *out)
 	      "      --no-rollback     load and record, no snapshot, no rollback (boot)\n"
 	      "      --state-dir DIR   default /var/lib/fwc (also for confirm, rollback,\n"
 	      "                        status)\n"
+	      "\n"
+	      "bpf options (fwc bpf load|unload|status --dev IFACE [DIR]; docs/bpf.md):\n"
+	      "      --dev IFACE       the device\n"
+	      "      --skb             generic XDP (devices without native XDP)\n"
+	      "      --pin-root DIR    bpffs for the link and counters (default /sys/fs/bpf)\n"
+	      "      --state-dir DIR   where the loaded image is kept (default /var/lib/fwc)\n"
 	      "\n"
 	      "exit status: 0 ok, 1 errors in the policy, 2 usage or I/O error,\n"
 	      "             3 out of memory, 4 internal error\n", out);
@@ -1041,11 +1051,15 @@ static int cmd_apply(int argc, char **argv)
 		{ "no-rollback", no_argument, NULL, 'N' },
 		{ "state-dir", required_argument, NULL, 'Z' },
 		{ "ssh-client", required_argument, NULL, 's' },
+		{ "dev", required_argument, NULL, 'v' },
+		{ "xdp-conntrack", required_argument, NULL, 'x' },
+		{ "skb", no_argument, NULL, 'k' },
+		{ "pin-root", required_argument, NULL, 'p' },
 		POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct apply_opts ao = { APPLY_STATE_DIR, APPLY_NFT, 30, false, false, NULL };
+	struct apply_opts ao = { .state_dir = APPLY_STATE_DIR, .backend = APPLY_NFT, .timeout = 30 };
 	struct lint_opts lo;
 	lint_opts_default(&lo);
 	struct policy_opts po = { 0 };
@@ -1059,9 +1073,11 @@ static int cmd_apply(int argc, char **argv)
 				ao.backend = APPLY_NFT;
 			else if (!strcmp(optarg, "iptables"))
 				ao.backend = APPLY_IPTABLES;
+			else if (!strcmp(optarg, "bpf"))
+				ao.backend = APPLY_BPF;
 			else {
-				fprintf(stderr, "fwc: apply loads nft or iptables (both families and "
-					"ipsets), not '%s'\n", optarg);
+				fprintf(stderr, "fwc: apply loads nft, iptables (both families and "
+					"ipsets) or bpf (nft and XDP), not '%s'\n", optarg);
 				return FWC_EXIT_USAGE;
 			}
 			break;
@@ -1086,6 +1102,22 @@ static int cmd_apply(int argc, char **argv)
 			break;
 		case 'Z':
 			ao.state_dir = optarg;
+			break;
+		case 'v':
+			ao.xdp_dev = optarg;
+			break;
+		case 'x':
+			if (strcmp(optarg, "policy") && strcmp(optarg, "any")) {
+				fprintf(stderr, "fwc: --xdp-conntrack is policy or any, not '%s'\n", optarg);
+				return FWC_EXIT_USAGE;
+			}
+			ao.xdp_ct_any = !strcmp(optarg, "any");
+			break;
+		case 'k':
+			ao.xdp_skb = true;
+			break;
+		case 'p':
+			ao.pin_root = optarg;
 			break;
 		case 's':
 			if (parse_ssh_client(optarg, &lo) < 0) {
@@ -1113,6 +1145,11 @@ static int cmd_apply(int argc, char **argv)
 		fputs(optind < argc ? "fwc: apply takes one policy file\n"
 				    : "fwc: apply needs a policy file\n", stderr);
 		usage(stderr);
+		return FWC_EXIT_USAGE;
+	}
+	if ((ao.backend == APPLY_BPF) != (ao.xdp_dev != NULL)) {
+		fputs(ao.xdp_dev ? "fwc: --dev is for -t bpf\n"
+				 : "fwc: -t bpf needs --dev IFACE (the device for XDP)\n", stderr);
 		return FWC_EXIT_USAGE;
 	}
 	if (ao.no_rollback && ao.detach) {
