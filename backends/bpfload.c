@@ -9,6 +9,7 @@
  * packet sees half a policy. The image of what is loaded is kept in the
  * state directory (STATE/xdp-DEV.img) for `status`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -429,7 +430,15 @@ int xdp_attach(const char *dev, const struct xdp_image *img, const char *pin_roo
 		}
 	}
 	close(lfd);
+	/* every map, for bpftool and status: hits, and fwc_* by name */
 	if (pin_map(x->skel->maps.fwc_hits, pd, "hits") < 0)
+		goto out;
+	struct bpf_map *mp;
+	bool pinned = true;
+	bpf_object__for_each_map(mp, x->skel->obj)
+		if (strncmp(bpf_map__name(mp), "fwc_", 4) == 0 && pinned)
+			pinned = pin_map(mp, pd, bpf_map__name(mp)) == 0;
+	if (!pinned)
 		goto out;
 	/* what is loaded, for status (and apply's rollback) */
 	char *buf = NULL;
@@ -501,6 +510,16 @@ int xdp_detach(const char *dev, const char *pin_root, const char *state_dir, boo
 	if (ret == 0) {
 		unlink(lp);
 		unlink(hp);
+		DIR *dd = opendir(pd);
+		struct dirent *de;
+		while (dd && (de = readdir(dd)))
+			if (!strncmp(de->d_name, "fwc_", 4)) {
+				char *q = xasprintf("%s/%s", pd, de->d_name);
+				unlink(q);
+				free(q);
+			}
+		if (dd)
+			closedir(dd);
 		rmdir(pd);
 		char *sp = state_img(o);
 		unlink(sp);

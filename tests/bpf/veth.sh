@@ -73,6 +73,8 @@ prog_id() { B status | sed -n 's/.*fwc XDP program \([0-9]*\), link \([0-9]*\).*
 B load "$T/a" >"$T/load1.out" 2>&1 || { echo "FAIL load: \$(cat $T/load1.out)"; }
 grep -q "attached" "$T/load1.out" && echo "OK attached" || echo "FAIL not attached: \$(cat $T/load1.out)"
 ip link show xb0 | grep -q "xdp" && echo "OK xdp on xb0" || echo "FAIL no xdp on xb0"
+[ -e "$T/pin/fwc/xb0/fwc_classes" ] && [ -e "$T/pin/fwc/xb0/hits" ] && echo "OK maps pinned" ||
+  echo "FAIL maps not pinned: \$(ls $T/pin/fwc/xb0)"
 
 ip netns exec $A "$SEND" frames xa0 "$D/veth.pkts" "$D/veth-a.fw" xb0 >"$T/want-a" || echo "FAIL send a"
 sleep 0.3
@@ -116,7 +118,7 @@ cmp -s "$T/want-a" "$T/want-b" && echo "FAIL a and b predict the same counts" ||
 B unload >/dev/null 2>&1 || echo "FAIL unload"
 ip link show xb0 | grep -q "xdp" && echo "FAIL xdp still on xb0" || echo "OK detached"
 B status | grep -q "no fwc XDP program" && echo "OK status after unload" || echo "FAIL status after unload"
-[ -e "$T/pin/fwc/xb0/link" ] && echo "FAIL link pin left" || echo "OK pins removed"
+[ -e "$T/pin/fwc/xb0" ] && echo "FAIL pins left: \$(ls $T/pin/fwc/xb0)" || echo "OK pins removed"
 
 # errors
 printf 'fwc-xdp-image 1\nrules 1\nrule 0 drop x\nother 1\nclasses 1 1\nclass 0 1\nbase 0 4 0-255 0\n' >"$T/bad.img"
@@ -131,6 +133,6 @@ ip netns exec "$B" unshare -m sh "$T/inb.sh" >"$T/out" 2>&1
 grep -v "^OK" "$T/out" | sed "s/^/veth: /"; [ -n "${VERBOSE:-}" ] && cat "$T/out"
 pass=$(grep -c '^OK' "$T/out")
 fail=$(grep -c '^FAIL' "$T/out")
-[ "$pass" -ge 13 ] || { fail=$((fail + 1)); echo "veth: only $pass checks ran"; }
+[ "$pass" -ge 14 ] || { fail=$((fail + 1)); echo "veth: only $pass checks ran"; }
 echo "veth: $pass passed, $fail failed"
 [ "$fail" = 0 ]
