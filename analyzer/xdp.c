@@ -296,8 +296,13 @@ static void example(struct pctx *c, BDD x, char *buf, size_t n)
 		const struct ir_rule *vr = res.verdict_rule;
 		const struct ir_chain *vc = res.verdict_chain;
 		if (res.verdict == ACT_ACCEPT && res.n) {
-			vr = res.steps[res.n - 1].rule;
-			vc = res.steps[res.n - 1].chain;
+			/* the filter table's decision, else the last step's */
+			size_t k = res.n - 1;
+			for (size_t i = 0; i < res.n; i++)
+				if (res.steps[i].table == TBL_FILTER)
+					k = i;
+			vr = res.steps[k].rule;
+			vc = res.steps[k].chain;
 		}
 		rule_text(who, sizeof(who), vr, vc);
 		snprintf(buf, n, "e.g. %s is %s by %s", pk,
