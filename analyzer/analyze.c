@@ -2847,6 +2847,7 @@ int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ct
 	free(hit);
 	bdd_delref(kept);
 	an_close(&an);
+	lint_result_release(&res);   /* the walk's own findings (marks) */
 	return rc;
 }
 

@@ -113,7 +113,8 @@ static void sweep(const struct xdp_plan *pl, int field, bool (*keep)(const struc
 			}
 		}
 	}
-	qsort(e, n, sizeof(*e), ev_cmp);
+	if (n)
+		qsort(e, n, sizeof(*e), ev_cmp);
 	size_t nw = in->img->nwords;
 	uint64_t *cur = xcalloc(nw, 8);
 	size_t k = 0;
