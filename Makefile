@@ -192,9 +192,11 @@ XDP_POLICIES ?= 60
 bpf-compile: $(BUILD)/fwc
 	@FWC=$(BUILD)/fwc sh tests/bpf/compile.sh
 
-xdp: $(BUILD)/fwc $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend $(BUILD)/tests/genpolicy
+xdp: $(BUILD)/fwc $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend $(BUILD)/tests/genpolicy \
+     $(BUILD)/bench/xdp_drop.bpf.o
 	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
-	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
+	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend BPFOBJ=$(BUILD)/bench/xdp_drop.bpf.o \
+	  sh tests/bpf/veth.sh
 	@FWC=$(BUILD)/fwc sh tests/bpf/apply.sh
 
 # fwc apply, confirm, rollback in network namespaces (root; part of
@@ -210,12 +212,13 @@ apply: $(BUILD)/fwc $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold
 KERNEL_ENV = FWC=$(BUILD)/fwc REFEREE=$(BUILD)/tests/referee GEN=$(BUILD)/tests/genpolicy
 kernel: $(BUILD)/fwc $(BUILD)/tests/referee $(BUILD)/tests/genpolicy \
         $(BUILD)/tests/witness $(BUILD)/tests/tcphold $(BUILD)/tests/ptyhold \
-        $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend
+        $(BUILD)/tests/xdptest $(BUILD)/tests/xdpsend $(BUILD)/bench/xdp_drop.bpf.o
 	@$(KERNEL_ENV) sh tests/kernel/load.sh
 	@$(KERNEL_ENV) TCPHOLD=$(BUILD)/tests/tcphold PTYHOLD=$(BUILD)/tests/ptyhold \
 	  sh tests/kernel/apply.sh
 	@BUILD=$(BUILD) XDP_POLICIES=$(XDP_POLICIES) sh tests/bpf/xdp.sh
-	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend sh tests/bpf/veth.sh
+	@FWC=$(BUILD)/fwc XDPSEND=$(BUILD)/tests/xdpsend BPFOBJ=$(BUILD)/bench/xdp_drop.bpf.o \
+	  sh tests/bpf/veth.sh
 	@FWC=$(BUILD)/fwc sh tests/bpf/apply.sh
 	@$(KERNEL_ENV) sh tests/kernel/selftest.sh
 	@$(KERNEL_ENV) sh tests/kernel/examples.sh

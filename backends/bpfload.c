@@ -417,10 +417,14 @@ int xdp_attach(const char *dev, const struct xdp_image *img, const char *pin_roo
 		lfd = bpf_link_create(xprog_fd(x), (int)ifindex, BPF_XDP, &lo);
 		if (lfd < 0) {
 			int e = errno;
-			fprintf(stderr, "fwc: cannot attach XDP to %s: %s%s\n", o->dev, strerror(e),
-				e == EBUSY || e == EEXIST ? " (another XDP program is attached: "
-				"`ip link set dev DEV xdp off` removes it)" :
-				e == EOPNOTSUPP || e == EINVAL ? " (no native XDP here? try --skb)" : "");
+			if (e == EBUSY || e == EEXIST)
+				fprintf(stderr, "fwc: cannot attach XDP to %s: another XDP program is "
+					"attached there (`ip link set dev %s xdp off` removes it)\n",
+					o->dev, o->dev);
+			else
+				fprintf(stderr, "fwc: cannot attach XDP to %s: %s%s\n", o->dev, strerror(e),
+					e == EOPNOTSUPP || e == EINVAL ? " (no native XDP here? try --skb)"
+								       : "");
 			goto out;
 		}
 		if (bpf_obj_pin(lfd, lp) != 0) {

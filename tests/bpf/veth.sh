@@ -15,11 +15,12 @@
 #     link id, a new program id);
 #  4. after the last swap (veth-b), the frames again: veth-b's counts;
 #  5. unload: no XDP program left on xb0; status says so;
-#  6. errors: a corrupt image, a missing device, a second load's swap onto
-#     a link of another device.
+#  6. errors: another (not fwc's) XDP program on the device is not
+#     replaced; a corrupt image; a missing device.
 set -u
 FWC=${FWC:-build/fwc}
 SEND=${XDPSEND:-build/tests/xdpsend}
+BPFOBJ=${BPFOBJ:-build/bench/xdp_drop.bpf.o}   # another XDP program, not fwc's
 D=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
@@ -121,6 +122,13 @@ B status | grep -q "no fwc XDP program" && echo "OK status after unload" || echo
 [ -e "$T/pin/fwc/xb0" ] && echo "FAIL pins left: \$(ls $T/pin/fwc/xb0)" || echo "OK pins removed"
 
 # errors
+ip link set dev xb0 xdp obj "$BPFOBJ" sec xdp 2>"$T/xdpoff.err" || echo "FAIL cannot attach the foreign program: \$(cat $T/xdpoff.err)"
+B load "$T/a" >"$T/err0" 2>&1; rc=\$?
+[ \$rc = 1 ] && grep -q "another XDP program is attached there (.ip link set dev xb0 xdp off" "$T/err0" &&
+  echo "OK a foreign XDP program is not replaced" || echo "FAIL foreign program: rc \$rc \$(cat $T/err0)"
+ip link show xb0 | grep -q "prog/xdp id .* name xdp_drop" && echo "OK the foreign program stays" ||
+  echo "FAIL the foreign program is gone"
+ip link set dev xb0 xdp off
 printf 'fwc-xdp-image 1\nrules 1\nrule 0 drop x\nother 1\nclasses 1 1\nclass 0 1\nbase 0 4 0-255 0\n' >"$T/bad.img"
 B load "$T/bad.img" >"$T/err1" 2>&1; rc=\$?
 [ \$rc = 1 ] && grep -q "bad.img:8: the image ends before 'end'" "$T/err1" && echo "OK cut image refused" ||
@@ -133,6 +141,6 @@ ip netns exec "$B" unshare -m sh "$T/inb.sh" >"$T/out" 2>&1
 grep -v "^OK" "$T/out" | sed "s/^/veth: /"; [ -n "${VERBOSE:-}" ] && cat "$T/out"
 pass=$(grep -c '^OK' "$T/out")
 fail=$(grep -c '^FAIL' "$T/out")
-[ "$pass" -ge 14 ] || { fail=$((fail + 1)); echo "veth: only $pass checks ran"; }
+[ "$pass" -ge 16 ] || { fail=$((fail + 1)); echo "veth: only $pass checks ran"; }
 echo "veth: $pass passed, $fail failed"
 [ "$fail" = 0 ]
