@@ -2651,6 +2651,26 @@ static void an_close(struct an *an)
 	space_done(&an->s);
 }
 
+/* The walk without the checks (the zone matrix, the address classes, the
+ * XDP placement): default options; what the walk itself finds (marks) is
+ * dropped by an_walk_close. */
+static void an_walk_open(struct an *an, const struct ir *ir)
+{
+	struct lint_opts *o = xcalloc(1, sizeof(*o));
+	lint_opts_default(o);
+	an_open(an, ir, o, xcalloc(1, sizeof(struct lint_result)));
+}
+
+static void an_walk_close(struct an *an)
+{
+	struct lint_result *res = an->res;
+	struct lint_opts *o = (struct lint_opts *)an->o;
+	an_close(an);
+	lint_result_release(res);
+	free(res);
+	free(o);
+}
+
 int analyze(const struct ir *ir, const struct lint_opts *o,
 	    struct lint_result *res)
 {
@@ -2812,11 +2832,8 @@ static void policy_states(struct an *an, struct ingress *ig)
 
 int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ctx)
 {
-	struct lint_opts o;
-	lint_opts_default(&o);
-	struct lint_result res = { 0 };
 	struct an an;
-	an_open(&an, ir, &o, &res);
+	an_walk_open(&an, ir);
 	for (int p = 0; p < 3; p++)
 		run_path(&an, (enum path)p);
 	/* the incoming packets an input or forward packet may be accepted
@@ -2846,8 +2863,7 @@ int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ct
 	int rc = fn(&an.s, &ig, ctx);
 	free(hit);
 	bdd_delref(kept);
-	an_close(&an);
-	lint_result_release(&res);   /* the walk's own findings (marks) */
+	an_walk_close(&an);
 	return rc;
 }
 
@@ -2990,11 +3006,8 @@ static void service_items(struct an *an, BDD p, struct zm_edge *e, bool full)
 int analyze_matrix(const struct ir *ir, struct zmatrix *zm)
 {
 	memset(zm, 0, sizeof(*zm));
-	struct lint_opts o;
-	lint_opts_default(&o);
-	struct lint_result res = { 0 };
 	struct an an;
-	an_open(&an, ir, &o, &res);
+	an_walk_open(&an, ir);
 	for (int p = 0; p < 3; p++)
 		run_path(&an, (enum path)p);
 
@@ -3156,8 +3169,7 @@ have_miss:;
 		}
 	free(from);
 	free(to);
-	an_close(&an);
-	lint_result_release(&res);
+	an_walk_close(&an);
 	return 0;
 }
 
@@ -3327,11 +3339,8 @@ static void addr_intervals(const struct space *s, BDD x, int depth, int nb, u128
 int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclasses *zc)
 {
 	memset(zc, 0, sizeof(*zc));
-	struct lint_opts o;
-	lint_opts_default(&o);
-	struct lint_result res = { 0 };
 	struct an an;
-	an_open(&an, ir, &o, &res);
+	an_walk_open(&an, ir);
 	run_path(&an, PATH_FORWARD);
 	const struct space *s = &an.s;
 	int fam = ir->family ? ir->family : 4;
@@ -3458,8 +3467,7 @@ int analyze_classes(const struct ir *ir, int proto, unsigned port, struct zclass
 	bdd_delref(a);
 	bdd_freepair(sw);
 	bdd_freepair(to_d);
-	an_close(&an);
-	lint_result_release(&res);
+	an_walk_close(&an);
 	return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lint.h"
 #include "services.h"
@@ -375,20 +374,6 @@ static const char *hidden_match(const struct ir_rule *r)
 	return NULL;
 }
 
-static void dbg(const char *what)
-{
-	static double t0;
-	static int on = -1;
-	if (on < 0)
-		on = getenv("FWC_XDP_DEBUG") != NULL;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double t = ts.tv_sec + ts.tv_nsec / 1e9;
-	if (on && what)
-		fprintf(stderr, "xdp: %-10s %.3f s, %d nodes\n", what, t - t0, bdd_getnodenum());
-	t0 = t;
-}
-
 static BDD exist_nonxdp(struct pctx *c, BDD x)
 {
 	return bref(bdd_exist(x, c->nonxdp));
@@ -426,7 +411,6 @@ static int place(struct space *s, const struct ingress *ig, void *ctx)
 	const BDD *hit = ig->hit;
 	c->s = s;
 	c->ig = ig;
-	dbg(NULL);
 
 	/* the box fields in variable order */
 	for (int k = 0; k < XF_MAX; k++)
@@ -492,7 +476,6 @@ static int place(struct space *s, const struct ingress *ig, void *ctx)
 	c->D = bref(bdd_apply(c->domx, kx, bddop_diff));
 	bdd_delref(kx);
 
-	dbg("D");
 	BDD covered = bref(bddfalse), X = bref(bddfalse);
 	size_t max_rules = c->lim->max_rules;
 	bool *on = ingress_chains(c->ir);
@@ -600,7 +583,6 @@ static int place(struct space *s, const struct ingress *ig, void *ctx)
 		}
 	}
 	free(on);
-	dbg("rules");
 
 	/* what D holds beyond the rules: the drop policies' part */
 	BDD rest = bref(bdd_apply(c->D, covered, bddop_diff));
@@ -631,7 +613,6 @@ static int place(struct space *s, const struct ingress *ig, void *ctx)
 		}
 	}
 	bdd_delref(rest);
-	dbg("policies");
 
 	/* the proof: the list as the program reads it drops exactly X, and
 	 * X lies in D */
@@ -665,7 +646,6 @@ static int place(struct space *s, const struct ingress *ig, void *ctx)
 	}
 	bdd_delref(covered);
 	bdd_delref(X);
-	dbg("proof");
 
 	/* the interface numbering, for the loader */
 	pl->nif = s->nif;

@@ -1058,17 +1058,16 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 		free(e);
 		goto out;
 	}
-	char backend_rec[64];
+	/* the records name the XDP device too (confirm, rollback, status) */
+	char xdp_rec[48] = "";
 	if (o->backend == APPLY_BPF)
-		snprintf(backend_rec, sizeof(backend_rec), "bpf\nxdp_dev=%s", o->xdp_dev);
-	else
-		snprintf(backend_rec, sizeof(backend_rec), "%s", backend);
+		snprintf(xdp_rec, sizeof(xdp_rec), "xdp_dev=%s\n", o->xdp_dev);
 	long long now = now_ms();
 	char id[64];
 	snprintf(id, sizeof(id), "%lld-%ld", now, (long)getpid());
 	if (o->no_rollback) {
-		char *rec = xasprintf("policy=%s\nbackend=%s\napplied=%lld\nconfirmed=%lld\nhow=no-rollback\n",
-				      policy, backend_rec, now, now);
+		char *rec = xasprintf("policy=%s\nbackend=%s\n%sapplied=%lld\nconfirmed=%lld\n"
+				      "how=no-rollback\n", policy, backend, xdp_rec, now, now);
 		char *ap = path_in(dir, "applied");
 		put_str(ap, rec);
 		free(ap);
@@ -1081,8 +1080,8 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 	long long deadline = now + (long long)o->timeout * 1000;
 	/* the pending record first, then the process that watches it */
 	char *pp = path_in(dir, "pending");
-	char *rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\napplied=%lld\ndeadline=%lld\npid=0\n",
-			      id, policy, backend_rec, now, deadline);
+	char *rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\n%sapplied=%lld\ndeadline=%lld\npid=0\n",
+			      id, policy, backend, xdp_rec, now, deadline);
 	if (put_str(pp, rec) != 0) {
 		char *e = NULL;
 		restore(dir, backend, &e);
@@ -1105,8 +1104,8 @@ int apply_run(const struct ir *ir, const struct apply_opts *o)
 		goto out;
 	}
 	free(rec);
-	rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\napplied=%lld\ndeadline=%lld\npid=%ld\n",
-			id, policy, backend_rec, now, deadline, pid);
+	rec = xasprintf("id=%s\npolicy=%s\nbackend=%s\n%sapplied=%lld\ndeadline=%lld\npid=%ld\n",
+			id, policy, backend, xdp_rec, now, deadline, pid);
 	put_str(pp, rec);
 	free(rec);
 	free(pp);

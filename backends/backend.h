@@ -32,7 +32,5 @@ struct xdp_opts;
 extern const struct xdp_opts bpf_default_opts;
 int bpf_compile(const struct ir *ir, const char *dir, const char *nft, size_t nftlen,
 		FILE *report, bool ct_any);
-struct xdp_plan;
-void bpf_report(FILE *out, const struct ir *ir, const struct xdp_plan *pl);
 
 #endif

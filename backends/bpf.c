@@ -35,7 +35,7 @@ static void rule_words(char *buf, size_t n, const struct xdp_item *it)
 	}
 }
 
-void bpf_report(FILE *out, const struct ir *ir, const struct xdp_plan *pl)
+static void bpf_report(FILE *out, const struct ir *ir, const struct xdp_plan *pl)
 {
 	size_t in_xdp = 0, nd = 0, np = 0;
 	for (size_t i = 0; i < pl->nitem; i++)

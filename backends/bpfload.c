@@ -329,11 +329,6 @@ static char *pin_dir(const struct bpf_opts *o)
 	return xasprintf("%s/fwc/%s", o->pin_root, o->dev);
 }
 
-static char *state_img(const struct bpf_opts *o)
-{
-	return xasprintf("%s/xdp-%s.img", o->state_dir, o->dev);
-}
-
 /* bpffs has no rename: the old pin goes, then the new one (status may
  * miss the counters for that moment; the program is already swapped). */
 char *xdp_state_image(const char *dev, const char *state_dir)
@@ -453,7 +448,7 @@ int xdp_attach(const char *dev, const struct xdp_image *img, const char *pin_roo
 	ximg_write(m, img);
 	fclose(m);
 	mkdir(o->state_dir, 0700);
-	char *sp = state_img(o);
+	char *sp = xdp_state_image(o->dev, o->state_dir);
 	int wr = write_file_atomic(sp, buf, len, 0600);
 	free(sp);
 	free(buf);
@@ -525,7 +520,7 @@ int xdp_detach(const char *dev, const char *pin_root, const char *state_dir, boo
 		if (dd)
 			closedir(dd);
 		rmdir(pd);
-		char *sp = state_img(o);
+		char *sp = xdp_state_image(o->dev, o->state_dir);
 		unlink(sp);
 		free(sp);
 		if (!quiet)
@@ -546,7 +541,7 @@ static int bpf_unload(const struct bpf_opts *o)
 static int bpf_status(const struct bpf_opts *o)
 {
 	char *pd = pin_dir(o), *lp = xasprintf("%s/link", pd), *hp = xasprintf("%s/hits", pd);
-	char *sp = state_img(o);
+	char *sp = xdp_state_image(o->dev, o->state_dir);
 	int ret = FWC_EXIT_ERROR;
 	struct xdp_image img = { 0 };
 	int lfd = bpf_obj_get(lp), hfd = -1;

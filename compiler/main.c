@@ -256,6 +256,17 @@ static const struct fwc_opts *policy_opts_done(struct policy_opts *po)
 
 enum target { T_NFT, T_IPT4, T_IPT6, T_IPSET, T_BPF };
 
+/* --xdp-conntrack policy|any (compile -t bpf, apply -t bpf) */
+static int parse_xdp_conntrack(const char *arg, bool *ct_any)
+{
+	if (strcmp(arg, "policy") && strcmp(arg, "any")) {
+		fprintf(stderr, "fwc: --xdp-conntrack is policy or any, not '%s'\n", arg);
+		return -1;
+	}
+	*ct_any = !strcmp(arg, "any");
+	return 0;
+}
+
 /* True when -o names a regular file or nothing yet. */
 static bool is_regular_target(const char *path)
 {
@@ -410,11 +421,8 @@ static int cmd_compile(int argc, char **argv)
 			force = true;
 			break;
 		case 'x':
-			if (strcmp(optarg, "policy") && strcmp(optarg, "any")) {
-				fprintf(stderr, "fwc: --xdp-conntrack is policy or any, not '%s'\n", optarg);
+			if (parse_xdp_conntrack(optarg, &ct_any) < 0)
 				return FWC_EXIT_USAGE;
-			}
-			ct_any = !strcmp(optarg, "any");
 			ct_given = true;
 			break;
 		case 'h':
@@ -1107,11 +1115,8 @@ static int cmd_apply(int argc, char **argv)
 			ao.xdp_dev = optarg;
 			break;
 		case 'x':
-			if (strcmp(optarg, "policy") && strcmp(optarg, "any")) {
-				fprintf(stderr, "fwc: --xdp-conntrack is policy or any, not '%s'\n", optarg);
+			if (parse_xdp_conntrack(optarg, &ao.xdp_ct_any) < 0)
 				return FWC_EXIT_USAGE;
-			}
-			ao.xdp_ct_any = !strcmp(optarg, "any");
 			break;
 		case 'k':
 			ao.xdp_skb = true;

@@ -7,6 +7,7 @@
  * IPv6 addresses with a port go in brackets: [2001:db8::1]:53. Errors name
  * the culprit's byte span so the caller can put a caret under it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,4 +350,46 @@ void packet_format(char *buf, size_t n, const struct packet *p)
 	if (p->fragment)
 		fputs(" fragment", f);
 	fclose(f);
+}
+
+int packet_file_read(const char *path, struct packet **out, size_t *n, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t cap = 0, lcap = 0;
+	unsigned long lineno = 0;
+	char *line = NULL;
+	ssize_t len;
+	int rc = 0;
+	*out = NULL;
+	*n = 0;
+	while ((len = getline(&line, &lcap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		struct packet p;
+		char e[160];
+		size_t eo, el;
+		if (packet_parse(line, &p, e, sizeof(e), &eo, &el) < 0) {
+			snprintf(err, errlen, "%s:%lu: %s", path, lineno, e);
+			rc = -1;
+			break;
+		}
+		VEC_PUSH(*out, *n, cap);
+		(*out)[(*n)++] = p;
+	}
+	free(line);
+	fclose(f);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }

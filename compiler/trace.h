@@ -33,6 +33,11 @@ struct packet {
  * On error returns -1 with a message and the byte span of the culprit. */
 int packet_parse(const char *text, struct packet *p, char *err, size_t errlen,
 		 size_t *err_off, size_t *err_len);
+/* A file of packets, one a line (blank lines and # comments skipped):
+ * *out (malloc'd) and *n. -1 with "FILE:LINE: message" (or the I/O
+ * error) in err at the first line that is not a packet. */
+int packet_file_read(const char *path, struct packet **out, size_t *n, char *err,
+		     size_t errlen);
 /* The packet as text, in the same syntax (canonical form). */
 void packet_format(char *buf, size_t n, const struct packet *p);
 

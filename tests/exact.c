@@ -28,30 +28,17 @@ static bool verbose;
 
 static int read_packets(const char *path, struct packet **out, size_t *n)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		perror(path);
+	struct packet *pk;
+	size_t np, cap = 0;
+	char err[256];
+	if (packet_file_read(path, &pk, &np, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	size_t cap = 0;
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!line[0] || line[0] == '#')
-			continue;
-		struct packet p;
-		char err[160];
-		size_t eo, el;
-		if (packet_parse(line, &p, err, sizeof(err), &eo, &el) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", path, line, err);
-			continue;
-		}
-		/* the packet, established, and marked */
+	/* each packet, established, and marked */
+	for (size_t i = 0; i < np; i++)
 		for (int v = 0; v < 3; v++) {
-			struct packet q = p;
+			struct packet q = pk[i];
 			if (v == 1) {
 				q.state = CT_ESTABLISHED;
 				if (q.proto == 6)
@@ -62,9 +49,7 @@ static int read_packets(const char *path, struct packet **out, size_t *n)
 			VEC_PUSH(*out, *n, cap);
 			(*out)[(*n)++] = q;
 		}
-	}
-	free(line);
-	fclose(f);
+	free(pk);
 	return 0;
 }
 

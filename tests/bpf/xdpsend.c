@@ -30,38 +30,6 @@
 #include "frontend.h"
 #include "xdp.h"
 
-static int read_packets(const char *path, struct packet **out, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	size_t cap = 0, lcap = 0;
-	char *line = NULL;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!line[0] || line[0] == '#')
-			continue;
-		struct packet p;
-		char err[160];
-		size_t eo, el;
-		if (packet_parse(line, &p, err, sizeof(err), &eo, &el) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", path, line, err);
-			free(line);
-			fclose(f);
-			return -1;
-		}
-		VEC_PUSH(*out, *n, cap);
-		(*out)[(*n)++] = p;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
 static int expect(const char *policy, const char *peer, const struct packet *pk, size_t n)
 {
 	struct fwc_opts fo = { 0 };
@@ -120,8 +88,11 @@ static int frames(int argc, char **argv)
 		return 2;
 	struct packet *pk = NULL;
 	size_t n = 0;
-	if (read_packets(argv[3], &pk, &n) < 0)
+	char perr[256];
+	if (packet_file_read(argv[3], &pk, &n, perr, sizeof(perr)) < 0) {
+		fprintf(stderr, "xdpsend: %s\n", perr);
 		return 1;
+	}
 	if (argc == 6 && expect(argv[4], argv[5], pk, n) < 0)
 		return 1;
 	fflush(stdout);

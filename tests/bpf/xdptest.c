@@ -58,36 +58,6 @@ static uint64_t rnd(void)
 	return rs;
 }
 
-static int read_packets(const char *path, struct packet **out, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	size_t cap = 0, lcap = 0;
-	char *line = NULL;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!line[0] || line[0] == '#')
-			continue;
-		struct packet p;
-		char err[160];
-		size_t eo, el;
-		if (packet_parse(line, &p, err, sizeof(err), &eo, &el) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", path, line, err);
-			continue;
-		}
-		VEC_PUSH(*out, *n, cap);
-		(*out)[(*n)++] = p;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
 struct pol {
 	const struct ir *ir;
 	const char **ifs;          /* the interfaces tried as oif/iif */
@@ -271,7 +241,9 @@ static size_t check_one(const char *policy, const char *packets, size_t *npk, si
 	}
 	struct packet *pk = NULL;
 	size_t n = 0;
-	if (read_packets(packets, &pk, &n) < 0) {
+	char perr[256];
+	if (packet_file_read(packets, &pk, &n, perr, sizeof(perr)) < 0) {
+		fprintf(stderr, "xdptest: %s\n", perr);
 		ir_free(ir);
 		return 1;
 	}

@@ -2460,6 +2460,44 @@ static void test_bug_unknown_last_word(void)
 /* REGRESSION, was a bug (packet.c, packet_parse): 'code' is accepted for any protocol
  * ("udp ... code 3" parses, and packet_format prints "code 3" for UDP),
  * while 'type' is rejected outside icmp/icmpv6. */
+/* packet_file_read: comments, blank lines and CR LF skipped; the first bad
+ * line refused with its file and line, nothing returned */
+static void test_packet_file_read(void)
+{
+	char path[] = "/tmp/fwc-pkts-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	const char *good = "# two packets\r\n\ntcp 198.51.100.7:40000 -> 192.0.2.1:22 in eth0\r\n"
+			   "icmpv6 2001:db8::1 -> 2001:db8::2 type echo-request in eth1\n";
+	CU_ASSERT(write(fd, good, strlen(good)) == (ssize_t)strlen(good));
+	close(fd);
+	struct packet *p = NULL;
+	size_t n = 0;
+	char err[256] = "";
+	CU_ASSERT_EQUAL(packet_file_read(path, &p, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	if (n == 2) {
+		CU_ASSERT_EQUAL(p[0].dport, 22);
+		CU_ASSERT_STRING_EQUAL(p[0].iif, "eth0");
+		CU_ASSERT_EQUAL(p[1].family, 6);
+		CU_ASSERT_EQUAL(p[1].proto, 58);
+	}
+	free(p);
+	FILE *f = fopen(path, "a");
+	fputs("tcp 198.51.100.7:40000 -> 192.0.2.1:99999 in eth0\n", f);
+	fclose(f);
+	p = NULL;
+	CU_ASSERT_EQUAL(packet_file_read(path, &p, &n, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_EQUAL(n, 0);
+	char want[64];
+	snprintf(want, sizeof(want), "%s:5: ", path);
+	CU_ASSERT(strncmp(err, want, strlen(want)) == 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(packet_file_read(path, &p, &n, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "No such file") != NULL);
+}
+
 static void test_bug_code_on_non_icmp(void)
 {
 	PERR("udp 10.0.0.1 -> 10.0.0.2 in eth0 code 3",
@@ -2512,6 +2550,7 @@ int main(void)
 		{ "missing ']' quotes the text", test_bug_missing_bracket_message },
 		{ "an unknown last word is unknown", test_bug_unknown_last_word },
 		{ "'code' is for icmp only", test_bug_code_on_non_icmp },
+		{ "packet files: comments, CR LF, the first bad line located", test_packet_file_read },
 	};
 	return run_suite("trace", suite_init, suite_clean, tests, sizeof(tests) / sizeof(tests[0]));
 }
