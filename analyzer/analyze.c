@@ -252,7 +252,10 @@ struct event {
 	const struct ir_rule *r;       /* NULL: the chain's policy */
 	const struct ir_chain *c;
 	enum act_kind act;
-	BDD taken;                     /* may, relation terms */
+	BDD taken;                     /* may, relation terms; -1: not made
+					  yet, it is seg ∧ the rule (see
+					  event_taken()) */
+	BDD seg;                       /* the flow it was taken from, or -1 */
 	BDD orig;                      /* its incoming packets, or -1 */
 	size_t visit;
 	int path;
@@ -269,6 +272,9 @@ struct visit {
 
 struct rvisit {
 	size_t visit, ev_end;
+	BDD seg;                       /* -1, or the flow the rule took its
+					  hit from, not yet in hit (see
+					  rule_step()) */
 };
 
 struct rinfo {
@@ -277,6 +283,9 @@ struct rinfo {
 	BDD hit, hit_all;
 	struct rvisit *v;
 	size_t nv, capv;
+	size_t nlazy;                  /* visits whose hit is not made yet */
+	signed char lazy_any;          /* -1 unknown; else whether one of
+					  them meets the rule */
 	bool visited, reported, down;
 	bool must_in;                  /* some packets surely reach it */
 };
@@ -329,6 +338,12 @@ struct an {
 		BDD a[K_MAX], t[K_MAX];
 	} *sum;                        /* sorted by c */
 	size_t nsum;
+	struct meetmemo {
+		struct { BDD a, b, c; } *k;
+		uint32_t *gen;         /* == now: in the set */
+		uint32_t now;
+		size_t cap, n;
+	} memo;                        /* see bdd_meets() */
 };
 
 /* ---- small helpers ---- */
@@ -452,29 +467,205 @@ static void rule_bdds(struct an *an, const struct ir_rule *r)
 	ri->mmust = rule_is_stateful(r) ? bref(bddfalse) : bref(ri->mmay);
 }
 
+static struct event *push_event(struct an *an, const struct ir_rule *r,
+				const struct ir_chain *c, enum act_kind act,
+				size_t visit, int path)
+{
+	VEC_PUSH(an->ev, an->nev, an->capev);
+	struct event *e = &an->ev[an->nev++];
+	e->r = r;
+	e->c = c;
+	e->act = act;
+	e->taken = -1;
+	e->seg = -1;
+	e->orig = -1;
+	e->visit = visit;
+	e->path = path;
+	e->h = rule_hull(r);
+	return e;
+}
+
 static void add_event(struct an *an, const struct ir_rule *r,
 		      const struct ir_chain *c, enum act_kind act, BDD taken,
 		      size_t visit, int path)
 {
 	if (taken == bddfalse)
 		return;
-	VEC_PUSH(an->ev, an->nev, an->capev);
-	struct event *e = &an->ev[an->nev++];
-	e->r = r;
-	e->c = c;
-	e->act = act;
-	e->taken = bref(taken);
-	e->orig = -1;
-	e->visit = visit;
-	e->path = path;
-	e->h = rule_hull(r);
+	push_event(an, r, c, act, visit, path)->taken = bref(taken);
+}
+
+/* The packets an event took: made on first use for a rule whose hit the
+ * walk left unmade (seg ∧ the rule; possibly empty). */
+static BDD event_taken(struct an *an, struct event *e)
+{
+	if (e->taken == -1) {
+		e->taken = and2(e->seg, an->ri[e->r->id].mmay);
+		drop_ref(&e->seg);
+	}
+	return e->taken;
 }
 
 static BDD event_orig(struct an *an, struct event *e)
 {
 	if (e->orig == -1)
-		e->orig = space_orig(&an->s, e->taken);
+		e->orig = space_orig(&an->s, event_taken(an, e));
 	return e->orig;
+}
+
+/* ---- a ∧ b ≠ ∅ without building it ---- */
+
+/* A depth-first search for one path to true in both, remembering the
+ * pairs that lead nowhere: usually a path's length of steps, no node
+ * made. The set of dead pairs is kept between calls and emptied by a
+ * new generation number. */
+static size_t memo_hash(BDD a, BDD b, BDD c, size_t cap)
+{
+	uint64_t h = ((uint64_t)(unsigned)a << 32 | (unsigned)b) * 0x9e3779b97f4a7c15ull;
+	h = (h ^ (unsigned)c) * 0xff51afd7ed558ccdull;
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+/* Adds (a, b, c); false if it was there. */
+static bool memo_add(struct meetmemo *m, BDD a, BDD b, BDD c)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		struct meetmemo g = { xcalloc(cap, sizeof(*m->k)), xcalloc(cap, 4), m->now, cap, 0 };
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->gen[i] == m->now) {
+				size_t h = memo_hash(m->k[i].a, m->k[i].b, m->k[i].c, cap);
+				while (g.gen[h] == g.now)
+					h = (h + 1) & (cap - 1);
+				g.k[h] = m->k[i];
+				g.gen[h] = g.now;
+				g.n++;
+			}
+		free(m->k);
+		free(m->gen);
+		*m = g;
+	}
+	size_t h = memo_hash(a, b, c, m->cap);
+	while (m->gen[h] == m->now) {
+		if (m->k[h].a == a && m->k[h].b == b && m->k[h].c == c)
+			return false;
+		h = (h + 1) & (m->cap - 1);
+	}
+	m->k[h].a = a;
+	m->k[h].b = b;
+	m->k[h].c = c;
+	m->gen[h] = m->now;
+	m->n++;
+	return true;
+}
+
+static int top_var(BDD x)
+{
+	return x < 2 ? INT_MAX : bdd_var(x);
+}
+
+/* a ∧ b ∧ c ≠ ∅ (c = bddtrue for two) */
+static bool meets_rec(struct meetmemo *m, BDD a, BDD b, BDD c)
+{
+	if (a == bddfalse || b == bddfalse || c == bddfalse)
+		return false;
+	/* true is the neutral element, a repeated set adds nothing */
+	if (a == bddtrue || a == b || a == c) {
+		a = b;
+		b = c;
+		c = bddtrue;
+	}
+	if (b == bddtrue || b == c) {
+		b = c;
+		c = bddtrue;
+	}
+	if (a == bddtrue || b == bddtrue)
+		return true;   /* one set left (or none): not empty */
+	if (!memo_add(m, a, b, c))
+		return false;  /* seen: it led nowhere */
+	int va = top_var(a), vb = top_var(b), vc = top_var(c);
+	int v = va < vb ? va : vb;
+	v = vc < v ? vc : v;
+	for (int bit = 0; bit < 2; bit++) {
+		BDD a1 = va == v ? (bit ? bdd_high(a) : bdd_low(a)) : a;
+		BDD b1 = vb == v ? (bit ? bdd_high(b) : bdd_low(b)) : b;
+		BDD c1 = vc == v ? (bit ? bdd_high(c) : bdd_low(c)) : c;
+		if (meets_rec(m, a1, b1, c1))
+			return true;
+	}
+	return false;
+}
+
+static bool bdd_meets3(struct an *an, BDD a, BDD b, BDD c)
+{
+	struct meetmemo *m = &an->memo;
+	if (++m->now == 0) {   /* wrapped: every slot is old */
+		if (m->gen)
+			memset(m->gen, 0, m->cap * sizeof(*m->gen));
+		m->now = 1;
+	}
+	m->n = 0;
+	return meets_rec(m, a, b, c);
+}
+
+static bool bdd_meets(struct an *an, BDD a, BDD b)
+{
+	return bdd_meets3(an, a, b, bddtrue);
+}
+
+/* Whether the packets event e took meet x, a set over orig variables
+ * only (so the orig projection of what it took need not be made):
+ * ∃cur. taken ∧ x ≠ ∅ ⇔ taken ∧ x ≠ ∅. */
+static bool event_meets_orig(struct an *an, struct event *e, BDD x)
+{
+	if (e->orig != -1)
+		return bdd_meets(an, e->orig, x);
+	if (e->taken != -1)
+		return bdd_meets(an, e->taken, x);
+	return bdd_meets3(an, e->seg, an->ri[e->r->id].mmay, x);
+}
+
+/* The hit of a rule (may) is ri->hit together with seg ∧ rule for each
+ * visit the walk left unmade (see rule_step()): whether it is empty is
+ * asked of every rule, the set itself of few. */
+static bool lazy_any(struct an *an, struct rinfo *ri)
+{
+	if (!ri->nlazy)
+		return false;
+	if (ri->lazy_any < 0) {
+		ri->lazy_any = 0;
+		for (size_t k = 0; k < ri->nv && !ri->lazy_any; k++)
+			if (ri->v[k].seg != -1 && bdd_meets(an, ri->v[k].seg, ri->mmay))
+				ri->lazy_any = 1;
+	}
+	return ri->lazy_any;
+}
+
+static bool hit_any(struct an *an, struct rinfo *ri)
+{
+	return ri->hit != bddfalse || lazy_any(an, ri);
+}
+
+/* hit_all: the packets that surely reach the rule; an unmade hit is one
+ * where may and must are one */
+static bool hit_all_any(struct an *an, struct rinfo *ri)
+{
+	return ri->hit_all != bddfalse || lazy_any(an, ri);
+}
+
+/* Make the hit (and hit_all) whole; the returned BDD is ri->hit. */
+static BDD rule_hit(struct an *an, struct rinfo *ri)
+{
+	for (size_t k = 0; k < ri->nv && ri->nlazy; k++) {
+		if (ri->v[k].seg == -1)
+			continue;
+		BDD t = and2(ri->v[k].seg, ri->mmay);
+		bor(&ri->hit, t);
+		bor(&ri->hit_all, t);
+		bdd_delref(t);
+		drop_ref(&ri->v[k].seg);
+		ri->nlazy--;
+	}
+	return ri->hit;
 }
 
 static void add_mark(struct an *an, const struct ir_rule *r, int kind,
@@ -654,6 +845,7 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	VEC_PUSH(ri->v, ri->nv, ri->capv);
 	ri->v[ri->nv].visit = vi;
 	ri->v[ri->nv].ev_end = an->nev;
+	ri->v[ri->nv].seg = -1;
 	ri->nv++;
 	if (f->may == bddfalse)
 		return;
@@ -663,6 +855,27 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 	/* without stateful matches on the way, may and must are one BDD:
 	 * compute once */
 	bool one = f->may == f->must && ri->mmay == ri->mmust;
+	if (defer && one && !an->in_mangle_base && !(df && df->cn && df->cn[ix])) {
+		/* A deferred rule that no waiting one meets: its hit is
+		 * f ∧ rule, and f stays as it is until the next flush (see
+		 * chain_deferral()). Most checks only ask whether a hit is
+		 * empty, which a search answers without making it; so the
+		 * hit is left unmade (the visit keeps f), and the rule
+		 * itself waits, by class, in dfr[2]: the flush takes f ∧ the
+		 * union of those rules as their hits, in one operation. */
+		enum act_kind ak = eff_kind(r);
+		ri->v[ri->nv - 1].seg = bref(f->may);
+		ri->nlazy++;
+		ri->lazy_any = -1;
+		if (f->must != bddfalse)
+			ri->must_in = true;
+		struct event *e = push_event(an, r, c, ak, vi, path);
+		e->seg = bref(f->may);
+		struct flow t = { ri->mmay, ri->mmay };
+		pend_add(&dfr[2], ak == ACT_ACCEPT ? O_ACC : ak == ACT_DROP ? O_DROP
+			 : ak == ACT_REJECT ? O_REJ : O_RET, &t);
+		return;
+	}
 	struct flow hit;
 	hit.may = and2(f->may, ri->mmay);
 	hit.must = one ? bref(hit.may) : and2(f->must, ri->mmust);
@@ -691,10 +904,10 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 		 * needed: only when no packet surely matches the rule) */
 		int np = 0;
 		for (int w = 0; w < 5; w++)
-			np += dfr[0].p[w].n + dfr[1].p[w].n;
+			np += dfr[0].p[w].n + dfr[1].p[w].n + dfr[2].p[w].n;
 		if (np && all == bddfalse && hit.may != bddfalse) {
 			struct flow dd = { bref(bddfalse), bref(bddfalse) };
-			for (int o = 0; o < 2; o++)
+			for (int o = 0; o < 3; o++)
 				for (int w = 0; w < 5; w++)
 					for (int k = 0; k < dfr[o].p[w].n; k++)
 						flow_or(&dd, &dfr[o].p[w].st[k]);
@@ -833,17 +1046,29 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 /* Take the deferred rules' packets out of the flow: dfr[0] holds the
  * rules' own sets (as may and must take them: must-match, may-match),
  * dfr[1] the hits of those that are surely matched, by class, which go
- * on to out. Empty both. */
+ * on to out; dfr[2] the rules, by class, whose hits were left unmade:
+ * f ∧ their union goes on to out. Empty all three. */
 static void flush_deferred(struct flow *f, struct outcome *dfr, struct outcome *out)
 {
-	outcome_finish(&dfr[0]);
-	outcome_finish(&dfr[1]);
+	for (int o = 0; o < 3; o++)
+		outcome_finish(&dfr[o]);
 	struct flow d = { bref(dfr[0].acc.may), bref(dfr[0].acc.must) };
 	static const int cls[] = { O_ACC, O_DROP, O_REJ, O_RET };
 	for (size_t k = 0; k < sizeof(cls) / sizeof(cls[0]); k++) {
 		struct flow *h = outcome_flow(&dfr[1], cls[k]);
 		flow_or(&d, h);
 		pend_add(out, cls[k], h);
+	}
+	for (size_t k = 0; k < sizeof(cls) / sizeof(cls[0]); k++) {
+		struct flow *u = outcome_flow(&dfr[2], cls[k]);
+		if (u->may == bddfalse)
+			continue;
+		flow_or(&d, u);
+		struct flow h;
+		h.may = and2(f->may, u->may);
+		h.must = f->must == f->may ? bref(h.may) : and2(f->must, u->may);
+		pend_add(out, cls[k], &h);
+		flow_release(&h);
 	}
 	if (d.may != bddfalse || d.must != bddfalse) {
 		bool one = f->may == f->must && d.may == d.must;
@@ -854,7 +1079,7 @@ static void flush_deferred(struct flow *f, struct outcome *dfr, struct outcome *
 		f->must = u;
 	}
 	flow_release(&d);
-	for (int o = 0; o < 2; o++) {
+	for (int o = 0; o < 3; o++) {
 		outcome_release(&dfr[o]);
 		outcome_init(&dfr[o]);
 	}
@@ -876,9 +1101,9 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 	/* a copy: walking a jump's chain may grow an->dfr and move it */
 	const struct deferral dfc = *chain_deferral(an, c);
 	const struct deferral *df = &dfc;
-	struct outcome dfr[2];
-	outcome_init(&dfr[0]);
-	outcome_init(&dfr[1]);
+	struct outcome dfr[3];
+	for (int o = 0; o < 3; o++)
+		outcome_init(&dfr[o]);
 	for (size_t i = 0; i < c->n; i++) {
 		if (df->flush[i])
 			flush_deferred(&f, dfr, out);
@@ -891,8 +1116,8 @@ static void walk(struct an *an, const struct ir_chain *c, const struct flow *in,
 				bdd_nodecount(out->drop.may));
 	}
 	flush_deferred(&f, dfr, out);
-	outcome_release(&dfr[0]);
-	outcome_release(&dfr[1]);
+	for (int o = 0; o < 3; o++)
+		outcome_release(&dfr[o]);
 	pend_add(out, O_RET, &f);
 	flow_release(&f);
 }
@@ -1149,11 +1374,7 @@ static void find_cover(struct an *an, const struct ir_rule *r,
 			continue;   /* returned packets go on in this chain */
 		if (earlier_tables && !(e->act == ACT_DROP || e->act == ACT_REJECT))
 			continue;   /* only drops end a packet's way */
-		BDD eo = event_orig(an, e);
-		BDD t = and2(eo, target);
-		bool hit = t != bddfalse;
-		bdd_delref(t);
-		if (hit) {
+		if (event_meets_orig(an, e, target)) {
 			VEC_PUSH(cand, nc, capc);
 			cand[nc++] = i;
 		}
@@ -1248,7 +1469,7 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 		BDD want = and2(pre, din);
 		band(&want, paths);
 		if (want != bddfalse) {
-			BDD h = space_orig(&an->s, ri->hit);
+			BDD h = space_orig(&an->s, rule_hit(an, ri));
 			BDD got = and2(h, want);
 			fires = got == bddfalse;
 			bdd_delref(got);
@@ -1262,7 +1483,7 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 				"DNAT at %s; the filter sees the rewritten destination, so it "
 				"never applies to that traffic", w);
 			f->rule_id = r->id;
-			f->dead = ri->hit == bddfalse;
+			f->dead = !hit_any(an, ri);
 			related_rule(f, an->dn[d].r, NULL, "rewrites", "DNAT rewrites the destination first");
 			/* a packet the author meant: the DNAT takes it */
 			set_witness(an, f, want, an->dn[d].r, an->ri[an->dn[d].r->id].chain);
@@ -1376,7 +1597,7 @@ static void report_dead(struct an *an, const struct ir_rule **g, size_t n)
 	}
 	if (nexplicit == 0)
 		same = false;
-	bool certain = an->ri[r0->id].hit == bddfalse;
+	bool certain = !hit_any(an, &an->ri[r0->id]);
 	enum lint_check chk = same ? CHK_REDUNDANT : CHK_SHADOWED;
 	if (enabled(an, chk)) {
 		/* the rules as written that cover it (for "the same", only
@@ -1455,7 +1676,7 @@ static const struct ir_rule **rules_by_place(struct an *an, bool hit, size_t *np
 		for (size_t j = 0; j < ir->chains[i]->n; j++) {
 			const struct ir_rule *r = ir->chains[i]->rules[j];
 			if (!r->origin && r->loc.file && an->ri[r->id].visited &&
-			    (!hit || an->ri[r->id].hit != bddfalse))
+			    (!hit || hit_any(an, &an->ri[r->id])))
 				g[n++] = r;
 		}
 	qsort(g, n, sizeof(*g), rule_loc_cmp);
@@ -1474,18 +1695,18 @@ static void check_rules(struct an *an)
 		bool dead = true, possible = true, entered = false;
 		for (size_t k = i; k < j; k++) {
 			struct rinfo *ri = &an->ri[g[k]->id];
-			if (ri->hit != bddfalse)
+			if (hit_any(an, ri))
 				dead = false;
 			/* "possibly shadowed" needs packets that surely reach
 			 * the rule: after a rule that may take every packet
 			 * ("-m recent --update -j DROP"), every later rule would
 			 * be, which says nothing about them */
-			if (ri->hit_all != bddfalse || !ri->must_in)
+			if (hit_all_any(an, ri) || !ri->must_in)
 				possible = false;
 			for (size_t v = 0; v < ri->nv; v++)
 				if (an->vis[ri->v[v].visit].entry != bddfalse)
 					entered = true;
-			if (ri->hit == bddfalse && ctx_empty(an, g[k]))
+			if (!hit_any(an, ri) && ctx_empty(an, g[k]))
 				entered = true;   /* empty-match needs no packets */
 		}
 		bool nat = false;
@@ -1587,14 +1808,24 @@ static void backward(struct an *an, const struct ir_chain *c, const BDD *end,
 		rule_bdds(an, r);
 		const struct ir_action *a = &r->act;
 		int kl = klass(an, r);
-		if (ri->visited && ri->hit == bddfalse)
+		if (ri->visited && !hit_any(an, ri))
 			continue;   /* never matches (reported so): as if absent, so
 				       that of two copies only one is reported */
 		if (check && kl >= 0 && kl != K_RET && !is_nat_act(a->kind) &&
-		    ri->hit != bddfalse) {
+		    hit_any(an, ri)) {
 			BDD miss = diff2(ri->hit, d[kl]);
-			ri->down = miss == bddfalse;
+			bool down = miss == bddfalse;
 			bdd_delref(miss);
+			if (down && ri->nlazy) {
+				/* an unmade hit seg ∧ rule lies in d[kl] when
+				 * seg meets nothing of rule − d[kl] */
+				BDD rd = diff2(ri->mmay, d[kl]);
+				for (size_t v = 0; v < ri->nv && down && rd != bddfalse; v++)
+					if (ri->v[v].seg != -1 && bdd_meets(an, ri->v[v].seg, rd))
+						down = false;
+				bdd_delref(rd);
+			}
+			ri->down = down;
 		}
 		if (first && first[i])
 			continue;
@@ -1823,16 +2054,14 @@ out:
 
 /* ---- nat-bypass: a port forward to nothing ---- */
 
+/* The first event that drops or rejects some of orig (a set over orig
+ * variables). */
 static const struct event *first_drop(struct an *an, BDD orig)
 {
 	for (size_t i = 0; i < an->nev; i++) {
 		struct event *e = &an->ev[i];
-		if (e->act != ACT_DROP && e->act != ACT_REJECT)
-			continue;
-		BDD t = and2(event_orig(an, e), orig);
-		bool hit = t != bddfalse;
-		bdd_delref(t);
-		if (hit)
+		if ((e->act == ACT_DROP || e->act == ACT_REJECT) &&
+		    event_meets_orig(an, e, orig))
 			return e;
 	}
 	return NULL;
@@ -2421,8 +2650,9 @@ static void witnesses(struct an *an)
 		for (size_t j = 0; j < c->n; j++) {
 			const struct ir_rule *r = c->rules[j];
 			struct rinfo *ri = &an->ri[r->id];
-			if (!ri->visited || ri->hit == bddfalse)
+			if (!ri->visited || !hit_any(an, ri))
 				continue;
+			rule_hit(an, ri);
 			BDD x = ri->hit_all != bddfalse ? ri->hit_all : ri->hit;
 			struct packet p;
 			space_pick(&an->s, x, &p);
@@ -2648,6 +2878,8 @@ static void an_close(struct an *an)
 		free(an->dfr[i].first);
 	}
 	free(an->dfr);
+	free(an->memo.k);
+	free(an->memo.gen);
 	space_done(&an->s);
 }
 
@@ -2723,7 +2955,7 @@ int analyze(const struct ir *ir, const struct lint_opts *o,
 	PHASE("walk");
 	res->rule_hit = xcalloc(ir->nrules + 1, sizeof(bool));
 	for (size_t i = 0; i <= ir->nrules; i++)
-		res->rule_hit[i] = an.ri[i].hit != bddfalse;
+		res->rule_hit[i] = hit_any(&an, &an.ri[i]);
 	res->rules_analyzed = ir->nrules;
 	res->policy = ir->source;
 
@@ -2858,7 +3090,7 @@ int analyze_ingress(const struct ir *ir, bool ct_policy, ingress_fn fn, void *ct
 	}
 	BDD *hit = xcalloc(ir->nrules + 1, sizeof(BDD));
 	for (size_t i = 0; i <= ir->nrules; i++)
-		hit[i] = an.ri[i].hit;
+		hit[i] = rule_hit(&an, &an.ri[i]);
 	ig.hit = hit;
 	int rc = fn(&an.s, &ig, ctx);
 	free(hit);

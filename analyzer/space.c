@@ -8,6 +8,7 @@
  * icmp type of non-ICMP ones), so counting or enumerating the space counts
  * real, distinct packets.
  */
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <time.h>
@@ -16,6 +17,10 @@
 
 #include "space.h"
 #include "trace.h"
+
+/* The preferences of space_pick, in order (referenced); returns how
+ * many. */
+static size_t pick_prefs(const struct space *s, BDD *pp);
 
 BDD bref(BDD b)
 {
@@ -548,6 +553,7 @@ void space_init(struct space *s, const struct ir *ir)
 	bdd_setvarnum(s->nvars);
 
 	s->dom = domain(s);
+	s->npick = pick_prefs(s, s->pick);
 	s->same = bref(bddtrue);
 	s->curset = bref(bddtrue);
 	s->cur2orig = bdd_newpair();
@@ -1085,17 +1091,6 @@ static u128 read_field(const struct space *s, const char *val, enum fld f,
 	return v;
 }
 
-/* Narrow x step by step towards ordinary packets; a preference that would
- * leave nothing is skipped. */
-static void prefer(BDD *x, BDD p)
-{
-	BDD t = bref(bdd_and(*x, p));
-	if (t != bddfalse)
-		replace_ref(x, t);
-	bdd_delref(t);
-	bdd_delref(p);
-}
-
 static BDD not_prefix(const struct space *s, enum fld f, bool orig, int fam,
 		      u128 addr, int plen)
 {
@@ -1110,9 +1105,9 @@ static BDD not_prefix(const struct space *s, enum fld f, bool orig, int fam,
 	return bnot(in);
 }
 
-void space_pick(const struct space *s, BDD x0, struct packet *p)
+static size_t pick_prefs(const struct space *s, BDD *pp)
 {
-	BDD x = bref(x0);
+	size_t n = 0;
 	/* not a special address on either side */
 	static const struct { int fam; const char *a; int plen; } martian[] = {
 		{ 4, "0.0.0.0", 8 }, { 4, "127.0.0.0", 8 }, { 4, "224.0.0.0", 3 },
@@ -1125,47 +1120,130 @@ void space_pick(const struct space *s, BDD x0, struct packet *p)
 		char err[64];
 		addr_parse(martian[k].a, strlen(martian[k].a), &fam, &a, &plen, err,
 			   sizeof(err));
-		prefer(&x, not_prefix(s, F_SADDR, false, martian[k].fam, a, martian[k].plen));
-		prefer(&x, not_prefix(s, F_DADDR, true, martian[k].fam, a, martian[k].plen));
+		pp[n++] = not_prefix(s, F_SADDR, false, martian[k].fam, a, martian[k].plen);
+		pp[n++] = not_prefix(s, F_DADDR, true, martian[k].fam, a, martian[k].plen);
 	}
 	/* interfaces the policy names, a client port, no marks */
-	prefer(&x, bnot(fld_eq(s, F_IIF, s->nif + 1, false)));
-	prefer(&x, bnot(fld_eq(s, F_OIF, s->nif + 1, true)));
+	pp[n++] = bnot(fld_eq(s, F_IIF, s->nif + 1, false));
+	pp[n++] = bnot(fld_eq(s, F_OIF, s->nif + 1, true));
 	/* lo is index 1: not for packets that cross the host */
-	prefer(&x, bnot(fld_eq(s, F_IIF, 1, false)));
-	prefer(&x, bnot(fld_eq(s, F_OIF, 1, true)));
-	prefer(&x, fld_range(s, F_SPORT, 1024, 65535, false));
-	prefer(&x, fld_range(s, F_DPORT, 1, 65535, true));
-	prefer(&x, fld_eq(s, F_MARK, 0, true));
-	prefer(&x, fld_eq(s, F_CTMARK, 0, true));
-	prefer(&x, bref(bdd_nithvar(s->f[F_FRAG].cur)));
-	prefer(&x, fld_eq(s, F_STATE, 0, true));
-	prefer(&x, fld_eq(s, F_PROTO, 6, false));
+	pp[n++] = bnot(fld_eq(s, F_IIF, 1, false));
+	pp[n++] = bnot(fld_eq(s, F_OIF, 1, true));
+	pp[n++] = fld_range(s, F_SPORT, 1024, 65535, false);
+	pp[n++] = fld_range(s, F_DPORT, 1, 65535, true);
+	pp[n++] = fld_eq(s, F_MARK, 0, true);
+	pp[n++] = fld_eq(s, F_CTMARK, 0, true);
+	pp[n++] = bref(bdd_nithvar(s->f[F_FRAG].cur));
+	pp[n++] = fld_eq(s, F_STATE, 0, true);
+	pp[n++] = fld_eq(s, F_PROTO, 6, false);
 	BDD tcp = fld_eq(s, F_PROTO, 6, false);
 	BDD syn = fld_eq(s, F_TCPFLAGS, TCPF_SYN, false);
 	BDD ack = fld_eq(s, F_TCPFLAGS, TCPF_ACK, false);
 	BDD isnew = fld_eq(s, F_STATE, 0, true);
 	/* the flags a packet of that state would carry */
 	BDD want = bref(bdd_ite(isnew, syn, ack));
-	prefer(&x, bref(bdd_imp(tcp, want)));
+	pp[n++] = bref(bdd_imp(tcp, want));
 	bdd_delref(want);
 	bdd_delref(isnew);
 	bdd_delref(syn);
 	bdd_delref(ack);
 	bdd_delref(tcp);
+	if (n > SPACE_NPICK)
+		BUG("%zu preferences", n);
+	return n;
+}
 
+/* The least assignment of a ∧ b in the variable order (0 before 1,
+ * variables neither tests 0) into val: the path bdd_satone would take in
+ * a ∧ b, found by a depth-first search that makes no node (the pairs
+ * that led nowhere are remembered). */
+struct pickmemo {
+	struct { BDD a, b; } *k;
+	size_t cap, n;
+};
+
+static bool pick_seen(struct pickmemo *m, BDD a, BDD b)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct pickmemo g = { NULL, m->cap ? m->cap * 2 : 256, 0 };
+		g.k = xcalloc(g.cap, sizeof(*g.k));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->k[i].a) {
+				size_t h = (size_t)(((uint64_t)(unsigned)m->k[i].a << 32 |
+						     (unsigned)m->k[i].b) * 0x9e3779b97f4a7c15ull >> 20) &
+					   (g.cap - 1);
+				while (g.k[h].a)
+					h = (h + 1) & (g.cap - 1);
+				g.k[h] = m->k[i];
+				g.n++;
+			}
+		free(m->k);
+		*m = g;
+	}
+	/* a is never 0 here (false ends the search before) */
+	size_t h = (size_t)(((uint64_t)(unsigned)a << 32 | (unsigned)b) *
+			    0x9e3779b97f4a7c15ull >> 20) & (m->cap - 1);
+	while (m->k[h].a) {
+		if (m->k[h].a == a && m->k[h].b == b)
+			return true;
+		h = (h + 1) & (m->cap - 1);
+	}
+	m->k[h].a = a;
+	m->k[h].b = b;
+	m->n++;
+	return false;
+}
+
+static bool pick_rec(struct pickmemo *m, BDD a, BDD b, char *val)
+{
+	if (a == bddfalse || b == bddfalse)
+		return false;
+	if (a == bddtrue && b == bddtrue)
+		return true;
+	if (pick_seen(m, a, b))
+		return false;   /* seen and not on the path: it led nowhere */
+	int va = a == bddtrue ? INT_MAX : bdd_var(a), vb = b == bddtrue ? INT_MAX : bdd_var(b);
+	int v = va < vb ? va : vb;
+	for (int bit = 0; bit < 2; bit++) {
+		BDD a1 = va == v ? (bit ? bdd_high(a) : bdd_low(a)) : a;
+		BDD b1 = vb == v ? (bit ? bdd_high(b) : bdd_low(b)) : b;
+		val[v] = (char)bit;
+		if (pick_rec(m, a1, b1, val))
+			return true;
+	}
+	val[v] = 0;
+	return false;
+}
+
+static bool pick_meets(BDD a, BDD b, char *val)
+{
+	struct pickmemo m = { 0 };
+	bool r = pick_rec(&m, a, b, val);
+	free(m.k);
+	return r;
+}
+
+void space_pick(const struct space *s, BDD x, struct packet *p)
+{
+	/* x narrowed by each preference in turn, skipping one that would
+	 * leave nothing: x ∧ (the preferences kept), where only the
+	 * preferences' conjunction is made (small) and x ∧ it is searched,
+	 * not made; the packet is its least member, the one bdd_satone
+	 * would give */
 	char *val = xcalloc((size_t)s->nvars, 1);
-	BDD c = bref(bdd_satone(x));
-	for (BDD n = c; n != bddtrue && n != bddfalse;) {
-		if (bdd_low(n) == bddfalse) {
-			val[bdd_var(n)] = 1;
-			n = bdd_high(n);
+	BDD keep = bref(bddtrue);
+	for (size_t k = 0; k < s->npick; k++) {
+		BDD t = bref(bdd_and(keep, s->pick[k]));
+		if (t != bddfalse && pick_meets(x, t, val)) {
+			bdd_delref(keep);
+			keep = t;
 		} else {
-			n = bdd_low(n);
+			bdd_delref(t);
 		}
 	}
-	bdd_delref(c);
-	bdd_delref(x);
+	memset(val, 0, (size_t)s->nvars);
+	pick_meets(x, keep, val);
+	bdd_delref(keep);
 
 	memset(p, 0, sizeof(*p));
 	p->family = read_field(s, val, F_FAM, false) ? 6 : 4;

@@ -45,6 +45,8 @@ struct mcache_entry {
 	BDD b;
 };
 
+enum { SPACE_NPICK = 32 };
+
 struct space {
 	struct field f[F_MAX];
 	int nvars;
@@ -72,6 +74,8 @@ struct space {
 	bddPair *swap;         /* reply direction: cur fields to the orig
 				  copies of the swapped ones */
 	BDD volatile_set;      /* what a reply does not inherit */
+	BDD pick[SPACE_NPICK]; /* space_pick's preferences, in order */
+	size_t npick;
 	BDD *setcache[2];      /* named sets per id: [0] source, [1] dest */
 	struct mcache_entry *mcache;   /* shared matches (space_match) */
 	size_t mcap;
