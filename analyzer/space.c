@@ -78,17 +78,19 @@ static BDD eq_bits(const struct field *f, int first, int bits, u128 v, bool orig
 	return r;
 }
 
-/* lo <= x <= hi over bits [first, first + bits), built from the least
+/* lo <= x <= hi over bits [first, first + bits), and tail (a set over
+ * variables below them, so that a prefix is made right on top of it:
+ * one node per bit, no path made twice), built from the least
  * significant bit up, so every step adds one node on top. */
-static BDD range_bits(const struct field *f, int first, int bits, u128 lo,
-		      u128 hi, bool orig)
+static BDD range_tail(const struct field *f, int first, int bits, u128 lo,
+		      u128 hi, bool orig, BDD tail)
 {
 	/* a prefix (the common case: addresses, single ports) is a path
 	 * over its fixed bits only */
 	int plen;
 	if ((bits == 16 || bits == 32 || bits == 128) &&
 	    range_is_prefix(lo, hi, bits, &plen)) {
-		BDD r = bref(bddtrue);
+		BDD r = bref(tail);
 		for (int i = plen - 1; i >= 0; i--) {
 			int var = var_of(f, first + i, orig);
 			band(&r, bit_of(lo, bits, i) ? bdd_ithvar(var) : bdd_nithvar(var));
@@ -109,7 +111,14 @@ static BDD range_bits(const struct field *f, int first, int bits, u128 lo,
 	}
 	band(&le, ge);
 	bdd_delref(ge);
+	band(&le, tail);
 	return le;
+}
+
+static BDD range_bits(const struct field *f, int first, int bits, u128 lo,
+		      u128 hi, bool orig)
+{
+	return range_tail(f, first, bits, lo, hi, orig, bddtrue);
 }
 
 BDD fld_eq(const struct space *s, enum fld f, u128 v, bool orig)
@@ -188,27 +197,36 @@ static BDD iset_block(const struct field *f, int first, int bits, int depth,
 }
 
 static BDD iset_rec(const struct field *f, int first, int bits,
-		    const struct iset_range *r, size_t n, bool orig)
+		    const struct iset_range *r, size_t n, bool orig, BDD tail)
 {
 	if (n == 1)   /* one range: its prefix path or the range chain */
-		return range_bits(f, first, bits, r[0].lo, r[0].hi, orig);
-	return iset_block(f, first, bits, 0, 0, r, n, orig);
+		return range_tail(f, first, bits, r[0].lo, r[0].hi, orig, tail);
+	BDD b = iset_block(f, first, bits, 0, 0, r, n, orig);
+	band(&b, tail);
+	return b;
 }
 
-/* An address or port set; addresses also pin the family. */
-static BDD set_bdd(const struct space *s, enum fld f, const struct iset *set,
-		   bool orig)
+/* An address or port set, and tail (see range_tail()); addresses also
+ * pin the family. */
+static BDD set_tail(const struct space *s, enum fld f, const struct iset *set,
+		    bool orig, BDD tail)
 {
 	const struct field *fl = &s->f[f];
 	if (f == F_SADDR || f == F_DADDR) {
 		int fam = set->bits == 32 ? 4 : 6;
-		BDD r = iset_rec(fl, 0, set->bits, set->r, set->n, orig);
+		BDD r = iset_rec(fl, 0, set->bits, set->r, set->n, orig, tail);
 		BDD fb = fam_is(s, fam);
 		band(&r, fb);
 		bdd_delref(fb);
 		return r;
 	}
-	return iset_rec(fl, 0, fl->bits, set->r, set->n, orig);
+	return iset_rec(fl, 0, fl->bits, set->r, set->n, orig, tail);
+}
+
+static BDD set_bdd(const struct space *s, enum fld f, const struct iset *set,
+		   bool orig)
+{
+	return set_tail(s, f, set, orig, bddtrue);
 }
 
 BDD space_set(const struct space *s, enum fld f, const struct iset *set)
@@ -849,11 +867,23 @@ static BDD space_match_uncached(struct space *s, const struct ir_match *m,
 	}
 }
 
-static int by_depth(const void *pa, const void *pb)
+/* A source or destination address match made in space_rule right on
+ * top of the conditions below it; its depth is that of its first bit. */
+static bool addr_on_tail(const struct ir_match *m)
 {
-	BDD a = *(const BDD *)pa, b = *(const BDD *)pb;
-	int la = a < 2 ? 1 << 30 : bdd_var(a), lb = b < 2 ? 1 << 30 : bdd_var(b);
-	return la > lb ? -1 : la < lb;
+	return m->kind == M_SADDR || m->kind == M_DADDR;
+}
+
+struct rpart {
+	int depth;
+	BDD b;                         /* or -1: m, made on the tail */
+	const struct ir_match *m;
+};
+
+static int rpart_cmp(const void *pa, const void *pb)
+{
+	const struct rpart *a = pa, *b = pb;
+	return a->depth > b->depth ? -1 : a->depth < b->depth;
 }
 
 BDD space_rule(struct space *s, const struct ir_rule *r, bool may)
@@ -861,16 +891,33 @@ BDD space_rule(struct space *s, const struct ir_rule *r, bool may)
 	/* conjoin the deepest condition first: each step then only adds the
 	 * nodes of a condition above the ones already there, instead of
 	 * copying a growing path again */
-	BDD parts[r->nm + 1];
+	struct rpart parts[r->nm + 1];
 	size_t n = 0;
-	parts[n++] = r->family ? fam_is(s, r->family) : bref(bddtrue);
-	for (size_t i = 0; i < r->nm; i++)
-		parts[n++] = space_match(s, &r->m[i], r->family, may);
-	qsort(parts, n, sizeof(parts[0]), by_depth);
+	BDD fb = r->family ? fam_is(s, r->family) : bref(bddtrue);
+	parts[n++] = (struct rpart){ fb < 2 ? 1 << 30 : bdd_var(fb), fb, NULL };
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct ir_match *m = &r->m[i];
+		if (addr_on_tail(m)) {
+			enum fld f = m->kind == M_SADDR ? F_SADDR : F_DADDR;
+			parts[n++] = (struct rpart){ var_of(&s->f[f], 0, false), -1, m };
+			continue;
+		}
+		BDD b = space_match(s, m, r->family, may);
+		parts[n++] = (struct rpart){ b < 2 ? 1 << 30 : bdd_var(b), b, NULL };
+	}
+	qsort(parts, n, sizeof(parts[0]), rpart_cmp);
 	BDD b = bref(bddtrue);
 	for (size_t i = 0; i < n; i++) {
-		band(&b, parts[i]);
-		bdd_delref(parts[i]);
+		if (parts[i].b == -1) {
+			const struct ir_match *m = parts[i].m;
+			BDD t = set_tail(s, m->kind == M_SADDR ? F_SADDR : F_DADDR, &m->set,
+					 false, b);
+			bdd_delref(b);
+			b = t;
+			continue;
+		}
+		band(&b, parts[i].b);
+		bdd_delref(parts[i].b);
 	}
 	return b;
 }
