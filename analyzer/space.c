@@ -18,6 +18,15 @@
 #include "space.h"
 #include "trace.h"
 
+/* BuDDy's node constructor: declared in its kernel.h, not in bdd.h, but
+ * exported by libbdd (its fdd and bvec modules are built on it). A path
+ * made bit by bit with bdd_and costs an operation per bit (a setjmp, an
+ * operator-cache lookup and insert); this costs the node. The caller
+ * holds a reference to low and high (a garbage collection inside keeps
+ * them), and the level is above both. */
+extern int bdd_makenode(unsigned int level, int low, int high);
+extern int bdderrorcond;
+
 /* The preferences of space_pick, in order (referenced); returns how
  * many. */
 static size_t pick_prefs(const struct space *s, BDD *pp);
@@ -93,7 +102,19 @@ static BDD range_tail(const struct field *f, int first, int bits, u128 lo,
 		BDD r = bref(tail);
 		for (int i = plen - 1; i >= 0; i--) {
 			int var = var_of(f, first + i, orig);
-			band(&r, bit_of(lo, bits, i) ? bdd_ithvar(var) : bdd_nithvar(var));
+			bool bit = bit_of(lo, bits, i);
+			if (r >= 2 && bdd_var(r) <= var) {   /* not above r: and */
+				band(&r, bit ? bdd_ithvar(var) : bdd_nithvar(var));
+				continue;
+			}
+			/* above r: the node itself, no operation around it */
+			unsigned lv = (unsigned)bdd_var2level(var);
+			BDD n = bit ? bdd_makenode(lv, bddfalse, r) : bdd_makenode(lv, r, bddfalse);
+			if (bdderrorcond)
+				die("BDD library error: %s", bdd_errstring(bdderrorcond));
+			bdd_addref(n);
+			bdd_delref(r);
+			r = n;
 		}
 		return r;
 	}
