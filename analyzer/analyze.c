@@ -234,6 +234,136 @@ static bool boxes_meet(const struct box *a, const struct box *b)
 	return (a->state & b->state) != 0;
 }
 
+/* Boxes indexed by their source addresses, to ask whether any box added
+ * meets a given one without comparing it with all of them (a chain of
+ * 5,000 rules, one source each: 12 million comparisons). A box whose
+ * sources fall in at most BX_SPAN blocks (IPv4 /24, IPv6 /48) is listed
+ * under each block; the others (no source, or a wide one) in `wide`,
+ * compared always. */
+enum { BX_SPAN = 256 };
+
+struct boxindex {
+	const struct box *b;           /* the boxes, by index */
+	struct bxslot {
+		int fam;
+		u128 key;
+		size_t *ix, n, cap;    /* boxes listed here */
+	} *slot;
+	size_t cap, used;
+	size_t *wide, nwide, capwide;
+};
+
+static bool bx_keys(const struct box *b, u128 *k0, u128 *k1)
+{
+	if (!b->src || !b->fam)
+		return false;
+	int shift = b->fam == 4 ? 8 : 80;
+	if (b->slo > b->shi)
+		return false;   /* empty: it meets nothing anyway */
+	*k0 = b->slo >> shift;
+	*k1 = b->shi >> shift;
+	return *k1 - *k0 < BX_SPAN;
+}
+
+static size_t bx_hash(int fam, u128 key, size_t cap)
+{
+	uint64_t h = ((uint64_t)key ^ (uint64_t)(key >> 64) * 0x9e3779b97f4a7c15ull) + (uint64_t)fam;
+	h *= 0xff51afd7ed558ccdull;
+	return (size_t)(h >> 20) & (cap - 1);
+}
+
+static struct bxslot *bx_slot(struct boxindex *x, int fam, u128 key, bool add)
+{
+	if (add && (x->used + 1) * 2 > x->cap) {
+		struct boxindex g = *x;
+		g.cap = x->cap ? x->cap * 2 : 256;
+		g.slot = xcalloc(g.cap, sizeof(*g.slot));
+		g.used = 0;
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->slot[i].fam) {
+				size_t h = bx_hash(x->slot[i].fam, x->slot[i].key, g.cap);
+				while (g.slot[h].fam)
+					h = (h + 1) & (g.cap - 1);
+				g.slot[h] = x->slot[i];
+				g.used++;
+			}
+		free(x->slot);
+		*x = g;
+	}
+	if (!x->cap)
+		return NULL;
+	size_t h = bx_hash(fam, key, x->cap);
+	while (x->slot[h].fam) {
+		if (x->slot[h].fam == fam && x->slot[h].key == key)
+			return &x->slot[h];
+		h = (h + 1) & (x->cap - 1);
+	}
+	if (!add)
+		return NULL;
+	x->slot[h].fam = fam;
+	x->slot[h].key = key;
+	x->used++;
+	return &x->slot[h];
+}
+
+static void boxindex_init(struct boxindex *x, const struct box *b)
+{
+	memset(x, 0, sizeof(*x));
+	x->b = b;
+}
+
+static void boxindex_add(struct boxindex *x, size_t i)
+{
+	u128 k0, k1;
+	if (!bx_keys(&x->b[i], &k0, &k1)) {
+		VEC_PUSH(x->wide, x->nwide, x->capwide);
+		x->wide[x->nwide++] = i;
+		return;
+	}
+	for (u128 k = k0;; k++) {
+		struct bxslot *sl = bx_slot(x, x->b[i].fam, k, true);
+		VEC_PUSH(sl->ix, sl->n, sl->cap);
+		sl->ix[sl->n++] = i;
+		if (k == k1)
+			break;
+	}
+}
+
+/* Whether some box added meets box i. */
+static bool boxindex_meets(const struct boxindex *x, size_t i)
+{
+	const struct box *b = &x->b[i];
+	for (size_t k = 0; k < x->nwide; k++)
+		if (boxes_meet(&x->b[x->wide[k]], b))
+			return true;
+	u128 k0, k1;
+	if (!bx_keys(b, &k0, &k1)) {
+		/* every listed box: each slot in turn */
+		for (size_t s = 0; s < x->cap; s++)
+			for (size_t k = 0; k < x->slot[s].n; k++)
+				if (boxes_meet(&x->b[x->slot[s].ix[k]], b))
+					return true;
+		return false;
+	}
+	for (u128 key = k0;; key++) {
+		const struct bxslot *sl = bx_slot((struct boxindex *)x, b->fam, key, false);
+		for (size_t k = 0; sl && k < sl->n; k++)
+			if (boxes_meet(&x->b[sl->ix[k]], b))
+				return true;
+		if (key == k1)
+			break;
+	}
+	return false;
+}
+
+static void boxindex_free(struct boxindex *x)
+{
+	for (size_t i = 0; i < x->cap; i++)
+		free(x->slot[i].ix);
+	free(x->slot);
+	free(x->wide);
+}
+
 /* Rules whose packets the walk may take out of the flow at the chain's
  * end instead of at once (see walk()). */
 struct deferral {
@@ -302,6 +432,7 @@ struct dnat {
 	const struct ir_rule *r;
 	struct flow out;               /* after the rewrite */
 	BDD in;                        /* its incoming packets, or -1 */
+	struct box box;                /* its rule's, without iif, oif, state */
 };
 
 struct an {
@@ -809,18 +940,19 @@ static const struct deferral *chain_deferral(struct an *an, const struct ir_chai
 	 * rules decide, and jumps (what comes back goes on to the later
 	 * rules); a rule that none of them before it meets changes nothing
 	 * anyone reads */
+	struct boxindex bx;
+	boxindex_init(&bx, b);
 	for (size_t i = 0; i < c->n; i++) {
+		d->first[i] = !boxindex_meets(&bx, i);
 		const struct ir_rule *r = c->rules[i];
 		int kl = klass(an, r);
 		bool cares = (r->act.kind == ACT_JUMP) ||
 			     (!r->origin && r->loc.file && kl >= 0 && kl != K_RET &&
 			      !is_nat_act(r->act.kind));
-		if (!cares)
-			continue;
-		for (size_t j = i + 1; j < c->n; j++)
-			if (d->first[j] && boxes_meet(&b[i], &b[j]))
-				d->first[j] = false;
+		if (cares)
+			boxindex_add(&bx, i);
 	}
+	boxindex_free(&bx);
 	free(b);
 	if (getenv("FWC_LINT_PROFILE")) {
 		size_t k = 0, k2 = 0, k3 = 0;
@@ -1016,6 +1148,9 @@ static void rule_step(struct an *an, const struct ir_chain *c, size_t vi,
 				an->dn[k].r = r;
 				an->dn[k].out = flow_empty();
 				an->dn[k].in = -1;
+				an->dn[k].box = rule_box(r);
+				an->dn[k].box.iif = an->dn[k].box.oif = NULL;
+				an->dn[k].box.state = ~0u;
 				an->ndn++;
 			}
 			flow_or(&an->dn[k].out, &tr);
@@ -1435,15 +1570,7 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 	    !group_has_daddr(r) || !ri->visited)
 		return false;
 	rule_bdds(an, r);
-	/* the paths the rule is on, as incoming packets */
-	BDD paths = bref(bddfalse);
-	for (size_t k = 0; k < ri->nv; k++) {
-		BDD p = space_path(&an->s, an->vis[ri->v[k].visit].path);
-		BDD po = space_to_orig(&an->s, p);
-		bor(&paths, po);
-		bdd_delref(p);
-		bdd_delref(po);
-	}
+	BDD paths = -1;
 	bool fires = false;
 	struct box rb = rule_box(r);
 	/* the fields a DNAT does not rewrite, or matches before it does */
@@ -1456,13 +1583,20 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 		/* the packets a DNAT rewrote met its conditions as they came
 		 * in: when its box and the rule's do not meet, neither do
 		 * the packets (quick, before any BDD) */
-		struct box db = rule_box(an->dn[d].r);
-		db.iif = db.oif = NULL;
-		db.state = ~0u;
-		if (!boxes_meet(&rb, &db))
+		if (!boxes_meet(&rb, &an->dn[d].box))
 			continue;
-		if (pre == -1)
+		if (pre == -1) {
 			pre = space_to_orig(&an->s, ri->mmay);
+			/* the paths the rule is on, as incoming packets */
+			paths = bref(bddfalse);
+			for (size_t k = 0; k < ri->nv; k++) {
+				BDD p = space_path(&an->s, an->vis[ri->v[k].visit].path);
+				BDD po = space_to_orig(&an->s, p);
+				bor(&paths, po);
+				bdd_delref(p);
+				bdd_delref(po);
+			}
+		}
 		if (an->dn[d].in == -1)
 			an->dn[d].in = space_orig(&an->s, an->dn[d].out.may);
 		BDD din = bref(an->dn[d].in);
@@ -1492,9 +1626,10 @@ static bool check_nat_written_for(struct an *an, const struct ir_rule *r)
 		bdd_delref(want);
 		bdd_delref(din);
 	}
-	if (pre != -1)
+	if (pre != -1) {
 		bdd_delref(pre);
-	bdd_delref(paths);
+		bdd_delref(paths);
+	}
 	return fires;
 }
 
