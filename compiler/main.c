@@ -1255,8 +1255,14 @@ static void want_huge_pages(char **argv)
 	size_t n = (t ? strlen(t) + 1 : 0) + sizeof("glibc.malloc.hugetlb=1");
 	char *v = xmalloc(n);
 	snprintf(v, n, "%s%sglibc.malloc.hugetlb=1", t ? t : "", t ? ":" : "");
-	if (setenv("GLIBC_TUNABLES", v, 1) == 0)
-		execv("/proc/self/exe", argv);
+	/* the program's own path, not /proc/self/exe: the process name
+	 * (comm, what ps and pgrep show) comes from the file executed */
+	char self[4096];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0 && setenv("GLIBC_TUNABLES", v, 1) == 0) {
+		self[len] = 0;
+		execv(self, argv);
+	}
 	if (old)
 		setenv("GLIBC_TUNABLES", old, 1);
 	else
