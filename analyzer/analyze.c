@@ -481,18 +481,17 @@ struct an {
 
 static BDD and2(BDD a, BDD b) { return bref(bdd_and(a, b)); }
 /* a and not b: BuDDy's apply has no shortcut for "diff" with an empty
- * right side, so a − (one prefix) would walk all of a; and-not stops
- * where ¬b is true */
+ * right side, so a − (one prefix) would walk all of a; and with ¬b stops
+ * where ¬b is true but makes ¬b first (all of b: a flush takes the union
+ * of thousands of rules out of the flow); ite(b, false, a) stops where
+ * b is false and makes nothing but the result */
 static BDD diff2(BDD a, BDD b)
 {
 	if (b == bddfalse || a == bddfalse)
 		return bref(a);
 	if (a == b || b == bddtrue)
 		return bref(bddfalse);
-	BDD nb = bref(bdd_not(b));
-	BDD r = bref(bdd_and(a, nb));
-	bdd_delref(nb);
-	return r;
+	return bref(bdd_ite(b, bddfalse, a));
 }
 static void drop_ref(BDD *b)
 {
@@ -905,7 +904,9 @@ static const struct deferral *chain_deferral(struct an *an, const struct ir_chai
 	d->coff = xcalloc(c->n + 1, sizeof(size_t));
 	d->cn = xcalloc(c->n + 1, sizeof(size_t));
 	d->cidx = NULL;
-	enum { CORR_MAX = 8 };   /* beyond: a flush is cheaper */
+	/* beyond: a flush is cheaper (it costs the flow's size; a
+	 * correction, the union of the waiting rules that meet) */
+	enum { CORR_MAX = 32 };
 	size_t near[CORR_MAX];
 	for (size_t j = 0; j < c->n; j++) {
 		const struct ir_rule *r = c->rules[j];

@@ -58,9 +58,7 @@ void bdiff(BDD *a, BDD b)
 {
 	if (b == bddfalse || *a == bddfalse)
 		return;
-	BDD nb = bref(bdd_not(b));
-	replace_ref(a, bdd_and(*a, nb));
-	bdd_delref(nb);
+	replace_ref(a, bdd_ite(b, bddfalse, *a));
 }
 
 static int var_of(const struct field *f, int i, bool orig)
