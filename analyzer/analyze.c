@@ -725,16 +725,21 @@ static bool meets_rec(struct meetmemo *m, BDD a, BDD b, BDD c)
 	return false;
 }
 
-static bool bdd_meets3(struct an *an, BDD a, BDD b, BDD c)
+/* Empty the set of dead triples: a new generation. */
+static void memo_start(struct meetmemo *m)
 {
-	struct meetmemo *m = &an->memo;
 	if (++m->now == 0) {   /* wrapped: every slot is old */
 		if (m->gen)
 			memset(m->gen, 0, m->cap * sizeof(*m->gen));
 		m->now = 1;
 	}
 	m->n = 0;
-	return meets_rec(m, a, b, c);
+}
+
+static bool bdd_meets3(struct an *an, BDD a, BDD b, BDD c)
+{
+	memo_start(&an->memo);
+	return meets_rec(&an->memo, a, b, c);
 }
 
 static bool bdd_meets(struct an *an, BDD a, BDD b)
@@ -2266,43 +2271,9 @@ static void check_nat(struct an *an)
 
 /* a ∧ b can be as large as the product of a and b (replies keyed by
  * destination against drops keyed by source: see lock_check); when only
- * "is it empty" and one member are needed, a depth-first search that
- * stops at the first path to true in both, remembering the pairs that
- * lead nowhere, usually costs a path. */
-struct pairset {
-	uint64_t *k;   /* 0: empty; else (a + 1) << 32 | (b + 1) */
-	size_t cap, n;
-};
-
-static bool pairset_add(struct pairset *ps, BDD a, BDD b)
-{
-	if ((ps->n + 1) * 2 > ps->cap) {
-		struct pairset g = { xcalloc(ps->cap ? ps->cap * 2 : 4096, 8),
-				     ps->cap ? ps->cap * 2 : 4096, 0 };
-		for (size_t i = 0; i < ps->cap; i++)
-			if (ps->k[i]) {
-				size_t h = (size_t)(ps->k[i] * 0x9e3779b97f4a7c15ull) & (g.cap - 1);
-				while (g.k[h])
-					h = (h + 1) & (g.cap - 1);
-				g.k[h] = ps->k[i];
-				g.n++;
-			}
-		free(ps->k);
-		*ps = g;
-	}
-	uint64_t key = ((uint64_t)(unsigned)(a + 1) << 32) | (unsigned)(b + 1);
-	size_t h = (size_t)(key * 0x9e3779b97f4a7c15ull) & (ps->cap - 1);
-	while (ps->k[h]) {
-		if (ps->k[h] == key)
-			return false;
-		h = (h + 1) & (ps->cap - 1);
-	}
-	ps->k[h] = key;
-	ps->n++;
-	return true;
-}
-
-static bool meet_rec(BDD a, BDD b, struct pairset *dead, int *var, int *val, int d, int *n)
+ * "is it empty" and one member are needed, the search of bdd_meets
+ * (recording its path) usually costs a path. */
+static bool meet_rec(struct meetmemo *m, BDD a, BDD b, int *var, int *val, int d, int *n)
 {
 	if (a == bddfalse || b == bddfalse)
 		return false;
@@ -2310,36 +2281,34 @@ static bool meet_rec(BDD a, BDD b, struct pairset *dead, int *var, int *val, int
 		*n = d;
 		return true;
 	}
-	if (!pairset_add(dead, a, b))
+	if (!memo_add(m, a, b, bddtrue))
 		return false;   /* seen: it led nowhere */
-	int va = a == bddtrue ? INT_MAX : bdd_var(a), vb = b == bddtrue ? INT_MAX : bdd_var(b);
+	int va = top_var(a), vb = top_var(b);
 	int v = va < vb ? va : vb;
 	var[d] = v;
 	for (int bit = 0; bit < 2; bit++) {
 		BDD a1 = va == v ? (bit ? bdd_high(a) : bdd_low(a)) : a;
 		BDD b1 = vb == v ? (bit ? bdd_high(b) : bdd_low(b)) : b;
 		val[d] = bit;
-		if (meet_rec(a1, b1, dead, var, val, d + 1, n))
+		if (meet_rec(m, a1, b1, var, val, d + 1, n))
 			return true;
 	}
 	return false;
 }
 
-/* One cube of a ∧ b (referenced), or bddfalse when they do not meet. */
-static BDD meet_cube(BDD a, BDD b)
+static BDD meet_cube(struct an *an, BDD a, BDD b)
 {
 	int nv = bdd_varnum();
 	int *var = xcalloc((size_t)nv + 1, sizeof(int)), *val = xcalloc((size_t)nv + 1, sizeof(int));
-	struct pairset dead = { 0 };
 	int n = 0;
 	BDD r = bref(bddfalse);
-	if (meet_rec(a, b, &dead, var, val, 0, &n)) {
+	memo_start(&an->memo);
+	if (meet_rec(&an->memo, a, b, var, val, 0, &n)) {
 		bdd_delref(r);
 		r = bref(bddtrue);
 		for (int i = n - 1; i >= 0; i--)
 			band(&r, val[i] ? bdd_ithvar(var[i]) : bdd_nithvar(var[i]));
 	}
-	free(dead.k);
 	free(var);
 	free(val);
 	return r;
@@ -2406,7 +2375,7 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 							: MEET_EXACT_MAX;
 	bool big = (double)bdd_nodecount(q) * (double)bdd_nodecount(an->acc_orig_may[p]) >
 		   meet_max;
-	BDD ok = big ? meet_cube(q, an->acc_orig_may[p]) : and2(q, an->acc_orig_may[p]);
+	BDD ok = big ? meet_cube(an, q, an->acc_orig_may[p]) : and2(q, an->acc_orig_may[p]);
 	BDD qu = -1;
 	if (an->universe != -1) {
 		/* a restricted analysis knows the fate of its packets only */
@@ -2425,7 +2394,7 @@ static bool lock_check(struct an *an, BDD q, enum path p, const char *all_msg,
 	BDD cut;
 	if (big) {
 		BDD na = bref(bdd_not(an->acc_orig_may[p]));
-		cut = meet_cube(q, na);
+		cut = meet_cube(an, q, na);
 		bdd_delref(na);
 	} else {
 		cut = diff2(q, an->acc_orig_may[p]);
